@@ -1,0 +1,1 @@
+"""leadjobs: background jobs for B2B lead generation."""

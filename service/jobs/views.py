@@ -1,0 +1,76 @@
+"""The job object clients see (API responses, webhooks, the CLI), built from a record."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import msgspec
+
+from service.jobs.params import JobParams
+from service.jobs.records import Job, JobError, JobKind, JobStatus
+
+__all__ = ["JobView", "Progress", "job_view"]
+
+
+class Progress(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
+    """Pages for scrape jobs, batches of leads for enrich jobs; enrich adds outcomes."""
+
+    pages_done: int
+    pages_total: int | None
+    items_done: int
+    percent: float
+    enriched: int | None = None
+    not_found: int | None = None
+    failed: int | None = None
+
+
+class JobView(msgspec.Struct, frozen=True, kw_only=True):
+    id: uuid.UUID
+    kind: JobKind
+    status: JobStatus
+    created_at: datetime
+    run_at: datetime | None
+    started_at: datetime | None
+    finished_at: datetime | None
+    params: JobParams
+    progress: Progress
+    result_count: int
+    error: JobError | None
+    cancel_requested: bool
+
+
+def job_view(job: Job) -> JobView:
+    return JobView(
+        id=job.id,
+        kind=job.kind,
+        status=job.status,
+        created_at=job.created_at,
+        run_at=job.run_at,
+        started_at=job.started_at,
+        finished_at=job.finished_at,
+        params=job.params,
+        progress=_progress(job),
+        result_count=job.result_count,
+        error=job.error,
+        cancel_requested=job.cancel_requested,
+    )
+
+
+def _progress(job: Job) -> Progress:
+    if job.status == "succeeded":
+        percent = 100.0
+    elif job.pages_total:
+        percent = round(min(100.0, 100.0 * job.pages_done / job.pages_total), 1)
+    else:
+        percent = 0.0
+    outcomes = job.kind == "enrich"
+    return Progress(
+        pages_done=job.pages_done,
+        pages_total=job.pages_total,
+        items_done=job.items_done,
+        percent=percent,
+        enriched=job.enriched_count if outcomes else None,
+        not_found=job.not_found_count if outcomes else None,
+        failed=job.failed_count if outcomes else None,
+    )

@@ -1,0 +1,7 @@
+"""All SQL lives in this package. Repositories execute statements on a caller's
+transaction and never commit; see ``db.Database.transaction``."""
+
+from service.repo import api_keys, events, jobs, leads, outbox, pages
+from service.repo.db import Database, Tx
+
+__all__ = ["Database", "Tx", "api_keys", "events", "jobs", "leads", "outbox", "pages"]

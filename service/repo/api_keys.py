@@ -1,0 +1,110 @@
+"""SQL for API keys. Only a key's SHA-256 is stored; the key itself is shown once."""
+
+from __future__ import annotations
+
+import uuid
+
+from sqlalchemy import Row, func, select, update
+
+from service.jobs.records import ApiKey
+from service.repo.db import Tx
+from service.repo.schema import api_keys
+
+__all__ = ["by_hash", "get", "insert", "list_all", "revoke", "set_limits"]
+
+_PUBLIC = (
+    api_keys.c.id,
+    api_keys.c.name,
+    api_keys.c.key_prefix,
+    api_keys.c.rate_per_minute,
+    api_keys.c.burst,
+    api_keys.c.max_running,
+    api_keys.c.created_at,
+    api_keys.c.revoked_at,
+)
+
+
+def _key(row: Row[tuple[object, ...]]) -> ApiKey:
+    return ApiKey(**{f: row._mapping[f] for f in ApiKey.__struct_fields__})
+
+
+async def insert(
+    tx: Tx,
+    *,
+    key_id: uuid.UUID,
+    name: str,
+    key_hash: str,
+    key_prefix: str,
+    webhook_secret: str,
+    rate_per_minute: int,
+    burst: int,
+    max_running: int,
+) -> ApiKey:
+    statement = (
+        api_keys.insert()
+        .values(
+            id=key_id,
+            name=name,
+            key_hash=key_hash,
+            key_prefix=key_prefix,
+            webhook_secret=webhook_secret,
+            rate_per_minute=rate_per_minute,
+            burst=burst,
+            max_running=max_running,
+        )
+        .returning(*_PUBLIC)
+    )
+    return _key((await tx.execute(statement)).one())
+
+
+async def by_hash(tx: Tx, key_hash: str) -> tuple[ApiKey, str] | None:
+    """The active key with this hash, with the stored hash for a constant-time compare."""
+    query = select(*_PUBLIC, api_keys.c.key_hash).where(
+        api_keys.c.key_hash == key_hash, api_keys.c.revoked_at.is_(None)
+    )
+    row = (await tx.execute(query)).one_or_none()
+    return None if row is None else (_key(row), row.key_hash)
+
+
+async def get(tx: Tx, key_id: uuid.UUID) -> ApiKey | None:
+    row = (await tx.execute(select(*_PUBLIC).where(api_keys.c.id == key_id))).one_or_none()
+    return None if row is None else _key(row)
+
+
+async def list_all(tx: Tx) -> list[ApiKey]:
+    rows = (await tx.execute(select(*_PUBLIC).order_by(api_keys.c.created_at))).all()
+    return [_key(r) for r in rows]
+
+
+async def revoke(tx: Tx, key_id: uuid.UUID) -> ApiKey | None:
+    statement = (
+        update(api_keys)
+        .where(api_keys.c.id == key_id)
+        .values(revoked_at=func.coalesce(api_keys.c.revoked_at, func.now()))
+        .returning(*_PUBLIC)
+    )
+    row = (await tx.execute(statement)).one_or_none()
+    return None if row is None else _key(row)
+
+
+async def set_limits(
+    tx: Tx,
+    key_id: uuid.UUID,
+    *,
+    rate_per_minute: int | None,
+    burst: int | None,
+    max_running: int | None,
+) -> ApiKey | None:
+    c = api_keys.c
+    statement = (
+        update(api_keys)
+        .where(c.id == key_id)
+        .values(
+            rate_per_minute=func.coalesce(rate_per_minute, c.rate_per_minute),
+            burst=func.coalesce(burst, c.burst),
+            max_running=func.coalesce(max_running, c.max_running),
+        )
+        .returning(*_PUBLIC)
+    )
+    row = (await tx.execute(statement)).one_or_none()
+    return None if row is None else _key(row)

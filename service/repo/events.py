@@ -1,0 +1,40 @@
+"""SQL for a job's event log. A trigger NOTIFYs listeners on every insert (see migrations)."""
+
+from __future__ import annotations
+
+import uuid
+from datetime import datetime
+
+import msgspec
+from sqlalchemy import select
+
+from service.repo.db import Tx
+from service.repo.schema import job_events
+
+__all__ = ["Event", "EventData", "append", "page"]
+
+EventData = dict[str, str | int | float | bool | None]
+
+
+class Event(msgspec.Struct, frozen=True, kw_only=True):
+    id: int
+    type: str
+    at: datetime
+    data: EventData
+
+
+async def append(tx: Tx, job_id: uuid.UUID, type_: str, data: EventData | None = None) -> None:
+    await tx.execute(job_events.insert().values(job_id=job_id, type=type_, data=data or {}))
+
+
+async def page(tx: Tx, job_id: uuid.UUID, *, after_id: int, limit: int) -> list[Event]:
+    """Events of a job in order, after ``after_id``: a keyset page."""
+    c = job_events.c
+    query = (
+        select(c.id, c.type, c.at, c.data)
+        .where(c.job_id == job_id, c.id > after_id)
+        .order_by(c.id)
+        .limit(limit)
+    )
+    rows = (await tx.execute(query)).all()
+    return [Event(id=r.id, type=r.type, at=r.at, data=r.data) for r in rows]
