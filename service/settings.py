@@ -8,9 +8,9 @@ Nothing else in the service reads ``os.environ``.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Literal, TypeVar
+from typing import Literal, TypeVar, get_args
 from urllib.parse import urlsplit
 
 __all__ = ["Settings", "SettingsError"]
@@ -50,7 +50,9 @@ class Settings:
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
         read = _Reader(env)
-        provider = read.choice("LEADJOBS_PROVIDER", ("simulator", "http"), "simulator")
+        provider: ProviderName = read.choice(
+            "LEADJOBS_PROVIDER", get_args(ProviderName), "simulator"
+        )
         provider_url = read.url("LEADJOBS_PROVIDER_URL", ("http", "https"), required=False)
         provider_key = read.text("LEADJOBS_PROVIDER_KEY", required=False)
         if provider == "http":
@@ -86,7 +88,7 @@ class Settings:
             stall_seconds=read.integer("LEADJOBS_STALL_SECONDS", 300, low=5, high=86_400),
             retention_days=read.integer("LEADJOBS_RETENTION_DAYS", 30, low=1, high=3650),
             webhook_allow_private=read.boolean("LEADJOBS_WEBHOOK_ALLOW_PRIVATE", False),
-            log_format=read.choice("LEADJOBS_LOG_FORMAT", ("json", "console"), "json"),
+            log_format=read.choice("LEADJOBS_LOG_FORMAT", get_args(LogFormat), "json"),
         )
 
 
@@ -114,7 +116,7 @@ class _Reader:
     def boolean(self, name: str, default: bool) -> bool:
         return self._parsed(name, default, _as_bool)
 
-    def choice(self, name: str, options: tuple[_T, ...], default: _T) -> _T:
+    def choice(self, name: str, options: Sequence[_T], default: _T) -> _T:
         value = self._raw(name)
         if value is None:
             return default

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated, Literal, get_args
 
 import msgspec
 from msgspec import Meta
@@ -29,7 +29,7 @@ __all__ = [
 CompanySize = Literal[
     "1-10", "11-50", "51-200", "201-500", "501-1000", "1001-5000", "5001-10000", "10001+"
 ]
-COMPANY_SIZES: tuple[str, ...] = CompanySize.__args__
+COMPANY_SIZES: tuple[str, ...] = get_args(CompanySize)
 
 Term = Annotated[str, Meta(min_length=1, max_length=100)]
 Terms = Annotated[list[Term], Meta(max_length=10, description="at most 10 items")]
@@ -86,9 +86,9 @@ class ScrapeParams(
 class EnrichLeadInput(msgspec.Struct, forbid_unknown_fields=True, frozen=True, omit_defaults=True):
     """A lead to enrich: a profile URL, or a name with a company or company domain."""
 
-    profile_url: Annotated[str, Meta(max_length=500, pattern=r"^https?://[^\s/?#]+/\S*$")] | None = (
-        None
-    )
+    profile_url: (
+        Annotated[str, Meta(max_length=500, pattern=r"^https?://[^\s/?#]+/\S*$")] | None
+    ) = None
     full_name: Annotated[str, Meta(min_length=1, max_length=200)] | None = None
     company: Annotated[str, Meta(min_length=1, max_length=200)] | None = None
     company_domain: (

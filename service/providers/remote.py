@@ -226,7 +226,7 @@ class HttpProvider:
         if not self._api_key:
             return text
         if truncated:
-            pass
+            text = text[: -len(self._api_key)]
         return text.replace(self._api_key, "***")
 
 

@@ -73,7 +73,9 @@ class SimulatorProvider:
         start = (request.page - 1) * request.page_size
         stop = min(start + request.page_size, knobs.total_results)
         leads = [_lead(seed, index, request.search) for index in range(start, stop)]
-        return SearchPage(leads=leads, has_more=stop < knobs.total_results, total=knobs.total_results)
+        return SearchPage(
+            leads=leads, has_more=stop < knobs.total_results, total=knobs.total_results
+        )
 
     async def enrich(self, request: EnrichRequest) -> Sequence[EnrichOutcome]:
         knobs = request.simulate or _DEFAULT_ENRICH

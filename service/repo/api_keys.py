@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import uuid
 
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import RowMapping, func, select, update
 
 from service.jobs.records import ApiKey
 from service.repo.db import Tx
@@ -24,8 +24,8 @@ _PUBLIC = (
 )
 
 
-def _key(row: Row[tuple[object, ...]]) -> ApiKey:
-    return ApiKey(**{f: row._mapping[f] for f in ApiKey.__struct_fields__})
+def _key(row: RowMapping) -> ApiKey:
+    return ApiKey(**{f: row[f] for f in ApiKey.__struct_fields__})
 
 
 async def insert(
@@ -54,7 +54,7 @@ async def insert(
         )
         .returning(*_PUBLIC)
     )
-    return _key((await tx.execute(statement)).one())
+    return _key((await tx.execute(statement)).mappings().one())
 
 
 async def by_hash(tx: Tx, key_hash: str) -> tuple[ApiKey, str] | None:
@@ -62,17 +62,18 @@ async def by_hash(tx: Tx, key_hash: str) -> tuple[ApiKey, str] | None:
     query = select(*_PUBLIC, api_keys.c.key_hash).where(
         api_keys.c.key_hash == key_hash, api_keys.c.revoked_at.is_(None)
     )
-    row = (await tx.execute(query)).one_or_none()
-    return None if row is None else (_key(row), row.key_hash)
+    row = (await tx.execute(query)).mappings().one_or_none()
+    return None if row is None else (_key(row), row["key_hash"])
 
 
 async def get(tx: Tx, key_id: uuid.UUID) -> ApiKey | None:
-    row = (await tx.execute(select(*_PUBLIC).where(api_keys.c.id == key_id))).one_or_none()
+    query = select(*_PUBLIC).where(api_keys.c.id == key_id)
+    row = (await tx.execute(query)).mappings().one_or_none()
     return None if row is None else _key(row)
 
 
 async def list_all(tx: Tx) -> list[ApiKey]:
-    rows = (await tx.execute(select(*_PUBLIC).order_by(api_keys.c.created_at))).all()
+    rows = (await tx.execute(select(*_PUBLIC).order_by(api_keys.c.created_at))).mappings().all()
     return [_key(r) for r in rows]
 
 
@@ -83,7 +84,7 @@ async def revoke(tx: Tx, key_id: uuid.UUID) -> ApiKey | None:
         .values(revoked_at=func.coalesce(api_keys.c.revoked_at, func.now()))
         .returning(*_PUBLIC)
     )
-    row = (await tx.execute(statement)).one_or_none()
+    row = (await tx.execute(statement)).mappings().one_or_none()
     return None if row is None else _key(row)
 
 
@@ -106,5 +107,5 @@ async def set_limits(
         )
         .returning(*_PUBLIC)
     )
-    row = (await tx.execute(statement)).one_or_none()
+    row = (await tx.execute(statement)).mappings().one_or_none()
     return None if row is None else _key(row)

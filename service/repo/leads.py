@@ -11,6 +11,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Sequence
 
+import msgspec
 from sqlalchemy import func, select, text
 
 from service.jobs.records import Lead
@@ -18,7 +19,14 @@ from service.providers.base import EnrichOutcome, EnrichTarget, ScrapedLead
 from service.repo.db import Tx
 from service.repo.schema import job_leads, leads
 
-__all__ = ["apply_enrichment", "job_leads_page", "source_targets", "store_new", "store_scraped"]
+__all__ = [
+    "Target",
+    "apply_enrichment",
+    "job_leads_page",
+    "source_targets",
+    "store_new",
+    "store_scraped",
+]
 
 PROFILE = (
     "profile_url",
@@ -38,6 +46,7 @@ _INPUT = ", ".join(f"CAST(:{c} AS text[])" for c in ("lead_key", "provider_id", 
 _INPUT_COLUMNS = ", ".join(("lead_key", "provider_id", *PROFILE))
 _REFRESH = ",\n        ".join(f"{c} = coalesce(EXCLUDED.{c}, leads.{c})" for c in PROFILE)
 
+# Only our own constant column names are formatted into these statements.
 _STORE_SCRAPED = text(f"""
 WITH input AS (
     SELECT * FROM unnest({_INPUT}, CAST(:ord AS int[])) AS t({_INPUT_COLUMNS}, ord)
@@ -57,7 +66,7 @@ WITH input AS (
     RETURNING 1
 )
 SELECT count(*) FROM linked
-""")
+""")  # noqa: S608
 
 _STORE_NEW = text(f"""
 WITH input AS (
@@ -85,10 +94,12 @@ WITH input AS (
     RETURNING 1
 )
 SELECT count(*) FROM linked
-""")
+""")  # noqa: S608
 
 _ENRICH_COLUMNS = ", ".join(("lead_key", *PROFILE, *CONTACT, "status"))
-_ENRICH_INPUT = ", ".join(f"CAST(:{c} AS text[])" for c in ("lead_key", *PROFILE, *CONTACT, "status"))
+_ENRICH_INPUT = ", ".join(
+    f"CAST(:{c} AS text[])" for c in ("lead_key", *PROFILE, *CONTACT, "status")
+)
 _DATA_COLUMNS = ", ".join((*PROFILE, *CONTACT))
 # Enrichment fills gaps in what a scrape found, and replaces contact data with fresher data.
 _FILL = ",\n        ".join(
@@ -121,7 +132,7 @@ WITH input AS (
     RETURNING 1
 )
 SELECT count(*) FROM linked
-""")
+""")  # noqa: S608
 
 
 def _arrays(names: Sequence[str], rows: Sequence[Sequence[str | None]]) -> dict[str, object]:
@@ -130,54 +141,47 @@ def _arrays(names: Sequence[str], rows: Sequence[Sequence[str | None]]) -> dict[
 
 
 def _scraped_params(keyed: Sequence[tuple[str, ScrapedLead]]) -> dict[str, object]:
-    rows = [
-        (key, lead.provider_id, *(getattr(lead, c) for c in PROFILE)) for key, lead in keyed
-    ]
+    rows = [(key, lead.provider_id, *(getattr(lead, c) for c in PROFILE)) for key, lead in keyed]
     params = _arrays(("lead_key", "provider_id", *PROFILE), rows)
     params["ord"] = list(range(len(keyed)))
     return params
 
 
-async def store_scraped(
-    tx: Tx,
-    *,
-    api_key_id: uuid.UUID,
-    job_id: uuid.UUID,
-    first_position: int,
-    keyed: Sequence[tuple[str, ScrapedLead]],
-) -> int:
+class Target(msgspec.Struct, frozen=True, kw_only=True):
+    """Where a page's leads go: whose they are, which job, from which results position."""
+
+    api_key_id: uuid.UUID
+    job_id: uuid.UUID
+    first_position: int
+
+    def binds(self) -> dict[str, object]:
+        return {
+            "api_key_id": self.api_key_id,
+            "job_id": self.job_id,
+            "first_position": self.first_position,
+        }
+
+
+async def store_scraped(tx: Tx, target: Target, keyed: Sequence[tuple[str, ScrapedLead]]) -> int:
     """Upsert a page's leads (keys unique within the page) and link them; returns links made."""
     if not keyed:
         return 0
-    params = _scraped_params(keyed)
-    params.update(api_key_id=api_key_id, job_id=job_id, first_position=first_position)
+    params = _scraped_params(keyed) | target.binds()
     return int((await tx.execute(_STORE_SCRAPED, params)).scalar_one())
 
 
 async def store_new(
-    tx: Tx,
-    *,
-    api_key_id: uuid.UUID,
-    job_id: uuid.UUID,
-    first_position: int,
-    keyed: Sequence[tuple[str, ScrapedLead]],
-    limit: int,
+    tx: Tx, target: Target, keyed: Sequence[tuple[str, ScrapedLead]], *, limit: int
 ) -> int:
     """Store and link only leads this key never had, at most ``limit``; touch the others."""
     if not keyed or limit <= 0:
         return 0
-    params = _scraped_params(keyed)
-    params.update(api_key_id=api_key_id, job_id=job_id, first_position=first_position, limit=limit)
+    params = _scraped_params(keyed) | target.binds() | {"limit": limit}
     return int((await tx.execute(_STORE_NEW, params)).scalar_one())
 
 
 async def apply_enrichment(
-    tx: Tx,
-    *,
-    api_key_id: uuid.UUID,
-    job_id: uuid.UUID,
-    first_position: int,
-    results: Sequence[tuple[EnrichTarget, EnrichOutcome]],
+    tx: Tx, target: Target, results: Sequence[tuple[EnrichTarget, EnrichOutcome]]
 ) -> int:
     """Write a batch's outcomes onto the key's leads (creating missing ones) and link them."""
     if not results:
@@ -191,13 +195,8 @@ async def apply_enrichment(
         )
         for target, outcome in results
     ]
-    params = _arrays(("lead_key", *PROFILE, *CONTACT, "status"), rows)
-    params.update(
-        ord=list(range(len(results))),
-        api_key_id=api_key_id,
-        job_id=job_id,
-        first_position=first_position,
-    )
+    params = _arrays(("lead_key", *PROFILE, *CONTACT, "status"), rows) | target.binds()
+    params["ord"] = list(range(len(results)))
     return int((await tx.execute(_APPLY_ENRICHMENT, params)).scalar_one())
 
 
@@ -240,17 +239,17 @@ async def job_leads_page(
     tx: Tx, job_id: uuid.UUID, *, after_position: int, limit: int
 ) -> list[tuple[int, Lead]]:
     """A keyset page of a job's results: (position, lead) in results order."""
-    l, jl = leads.c, job_leads.c
+    lc, jl = leads.c, job_leads.c
     query = (
         select(
             jl.position,
-            l.id,
-            *(l[c] for c in (*PROFILE, *CONTACT)),
-            func.coalesce(jl.enrichment_status, l.enrichment_status).label("enrichment_status"),
-            l.enriched_at,
-            l.first_seen_at,
+            lc.id,
+            *(lc[c] for c in (*PROFILE, *CONTACT)),
+            func.coalesce(jl.enrichment_status, lc.enrichment_status).label("enrichment_status"),
+            lc.enriched_at,
+            lc.first_seen_at,
         )
-        .join(job_leads, jl.lead_id == l.id)
+        .join(job_leads, jl.lead_id == lc.id)
         .where(jl.job_id == job_id, jl.position > after_position)
         .order_by(jl.position)
         .limit(limit)
@@ -258,4 +257,3 @@ async def job_leads_page(
     rows = (await tx.execute(query)).all()
     fields = Lead.__struct_fields__
     return [(r.position, Lead(**{f: r._mapping[f] for f in fields})) for r in rows]
-

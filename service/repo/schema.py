@@ -28,7 +28,16 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import JSONB, UUID
 
-__all__ = ["api_keys", "job_events", "job_leads", "job_pages", "jobs", "leads", "metadata", "outbox"]
+__all__ = [
+    "api_keys",
+    "job_events",
+    "job_leads",
+    "job_pages",
+    "jobs",
+    "leads",
+    "metadata",
+    "outbox",
+]
 
 NAMING = {
     "ix": "ix_%(table_name)s_%(column_0_N_name)s",

@@ -304,9 +304,7 @@ async def test_search_ignores_simulate(stub: StubProvider, provider: HttpProvide
     assert "simulate" not in stub.received[0].query
 
 
-async def test_enrich_posts_the_targets_and_returns_outcomes_in_request_order(
-    stub: StubProvider, provider: HttpProvider
-) -> None:
+async def test_enrich_posts_the_targets(stub: StubProvider, provider: HttpProvider) -> None:
     request = EnrichRequest(
         targets=[
             EnrichTarget(key="a", profile_url="https://example.com/in/ada"),
@@ -316,17 +314,38 @@ async def test_enrich_posts_the_targets_and_returns_outcomes_in_request_order(
         attempt=1,
         run=1,
     )
+    stub.reply(json_body={"results": [outcome("a"), outcome("b"), outcome("c")]})
+
+    await provider.enrich(request)
+
+    [received] = stub.received
+    assert (received.method, received.path) == ("POST", "/v1/enrich")
+    assert received.headers["content-type"] == "application/json"
+    assert received.headers["authorization"] == f"Bearer {API_KEY}"
+    nulls = dict.fromkeys(("profile_url", "full_name", "company", "company_domain"))
+    assert json.loads(received.body) == {
+        "leads": [
+            {**nulls, "key": "a", "profile_url": "https://example.com/in/ada"},
+            {**nulls, "key": "b", "full_name": "Grace Hopper", "company_domain": "navy.example"},
+            {**nulls, "key": "c", "full_name": "Alan Turing", "company": "NPL"},
+        ]
+    }
+
+
+async def test_enrich_returns_outcomes_in_request_order(
+    stub: StubProvider, provider: HttpProvider
+) -> None:
     stub.reply(
         json_body={
             "results": [
                 outcome("c", "failed", error="upstream lookup failed"),
                 outcome("a", email="ada@engines.example", email_status="valid", phone="+49 30 1"),
-                outcome("b", "not_found"),
+                outcome("b", "not_found", future_field=True),
             ]
         }
     )
 
-    outcomes = await provider.enrich(request)
+    outcomes = await provider.enrich(enrich_request("a", "b", "c"))
 
     assert list(outcomes) == [
         EnrichOutcome(
@@ -339,35 +358,6 @@ async def test_enrich_posts_the_targets_and_returns_outcomes_in_request_order(
         EnrichOutcome(key="b", status="not_found"),
         EnrichOutcome(key="c", status="failed", error="upstream lookup failed"),
     ]
-    [received] = stub.received
-    assert (received.method, received.path) == ("POST", "/v1/enrich")
-    assert received.headers["content-type"] == "application/json"
-    assert received.headers["authorization"] == f"Bearer {API_KEY}"
-    assert json.loads(received.body) == {
-        "leads": [
-            {
-                "key": "a",
-                "profile_url": "https://example.com/in/ada",
-                "full_name": None,
-                "company": None,
-                "company_domain": None,
-            },
-            {
-                "key": "b",
-                "profile_url": None,
-                "full_name": "Grace Hopper",
-                "company": None,
-                "company_domain": "navy.example",
-            },
-            {
-                "key": "c",
-                "profile_url": None,
-                "full_name": "Alan Turing",
-                "company": "NPL",
-                "company_domain": None,
-            },
-        ]
-    }
 
 
 async def test_enrich_without_targets_calls_nobody(
@@ -464,7 +454,7 @@ async def test_a_slow_provider_times_out_as_transient(stub: StubProvider) -> Non
     client = HttpProvider(base_url=stub.url, api_key=API_KEY, timeout_s=0.2)
     started = time.monotonic()
     try:
-        with pytest.raises(ProviderTransient, match="timed out after 0.2 s") as caught:
+        with pytest.raises(ProviderTransient, match=r"timed out after 0\.2 s") as caught:
             await client.search(search_request())
     finally:
         await client.aclose()

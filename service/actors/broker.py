@@ -1,0 +1,54 @@
+"""The Dramatiq broker: RabbitMQ with publisher confirms and our middleware stack."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from dramatiq.brokers.rabbitmq import RabbitmqBroker
+from dramatiq.middleware import (
+    AsyncIO,
+    Callbacks,
+    Middleware,
+    Retries,
+    ShutdownNotifications,
+    TimeLimit,
+)
+
+from service.settings import Settings
+
+__all__ = ["MESSAGE_TIME_LIMIT_MS", "build_broker", "ping", "queue_name"]
+
+# A page is one provider call plus one transaction. Ten minutes is far more than
+# that takes, and far under RabbitMQ's 30-minute consumer timeout.
+MESSAGE_TIME_LIMIT_MS = 10 * 60 * 1000
+# Our own errors (database down, a bug) retry with Dramatiq's backoff, capped well
+# below the consumer timeout; provider errors are retried by the job runner instead.
+INTERNAL_RETRIES = 10
+INTERNAL_MAX_BACKOFF_MS = 60_000
+
+
+def queue_name(settings: Settings, name: str) -> str:
+    return f"{settings.queue_prefix}.{name}"
+
+
+def build_broker(settings: Settings, extra: Sequence[Middleware] = ()) -> RabbitmqBroker:
+    middleware: list[Middleware] = [
+        TimeLimit(time_limit=MESSAGE_TIME_LIMIT_MS),
+        ShutdownNotifications(),
+        Callbacks(),
+        Retries(max_retries=INTERNAL_RETRIES, min_backoff=500, max_backoff=INTERNAL_MAX_BACKOFF_MS),
+        AsyncIO(),
+        *extra,
+    ]
+    return RabbitmqBroker(url=settings.broker_url, confirm_delivery=True, middleware=middleware)
+
+
+def ping(settings: Settings, timeout_s: float) -> None:
+    """Open and close one AMQP connection; raises if RabbitMQ cannot be reached. Blocking."""
+    import pika
+
+    parameters = pika.URLParameters(settings.broker_url)
+    parameters.socket_timeout = timeout_s
+    parameters.blocked_connection_timeout = timeout_s
+    parameters.connection_attempts = 1
+    pika.BlockingConnection(parameters).close()

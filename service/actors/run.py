@@ -1,0 +1,26 @@
+"""Starting Dramatiq's worker processes for ``leadjobs worker``."""
+
+from __future__ import annotations
+
+from dramatiq import cli as dramatiq_cli
+
+__all__ = ["run_workers"]
+
+# Long enough for in-flight pages to finish; unfinished ones are redelivered anyway.
+SHUTDOWN_TIMEOUT_MS = 30_000
+
+
+def run_workers(*, processes: int, threads: int) -> int:
+    """Run until signalled; every process imports ``service.actors.worker``."""
+    argv = [
+        "service.actors.worker",
+        "--processes",
+        str(processes),
+        "--threads",
+        str(threads),
+        "--worker-shutdown-timeout",
+        str(SHUTDOWN_TIMEOUT_MS),
+    ]
+    parser = dramatiq_cli.make_argument_parser()  # type: ignore[no-untyped-call]
+    code: int = dramatiq_cli.main(parser.parse_args(argv))  # type: ignore[no-untyped-call]
+    return code

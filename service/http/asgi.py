@@ -1,0 +1,16 @@
+"""The ASGI entry point uvicorn imports in each server process."""
+
+from __future__ import annotations
+
+import os
+
+from litestar import Litestar
+
+from service.http.app import create_app
+from service.settings import Settings
+
+__all__ = ["build"]
+
+
+def build() -> Litestar:
+    return create_app(Settings.from_env(os.environ))

@@ -1,0 +1,104 @@
+"""One batch of an enrich job: pick its leads, ask the provider, store each lead's outcome."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from service.jobs.lead_keys import lead_key
+from service.jobs.params import EnrichLeadInput, EnrichParams
+from service.jobs.records import Job
+from service.jobs.work import Stored
+from service.providers.base import EnrichOutcome, EnrichRequest, EnrichTarget, LeadProvider
+from service.repo import Database, Tx, jobs, leads
+
+__all__ = ["count_batches", "fetch_batch", "target_for"]
+
+
+def target_for(given: EnrichLeadInput) -> EnrichTarget:
+    key = lead_key(
+        profile_url=given.profile_url,
+        full_name=given.full_name,
+        company=given.company,
+        company_domain=given.company_domain,
+    )
+    return EnrichTarget(
+        key=key,
+        profile_url=given.profile_url,
+        full_name=given.full_name,
+        company=given.company,
+        company_domain=given.company_domain,
+    )
+
+
+async def count_batches(tx: Tx, params: EnrichParams, batch_size: int) -> int:
+    """Batches the job has: fixed when it starts, since its source job has finished."""
+    if params.leads is not None:
+        count = len(params.leads)
+    else:
+        assert params.source_job_id is not None  # EnrichParams guarantees one of the two
+        source = await jobs.get(tx, params.source_job_id)
+        count = 0 if source is None else source.result_count
+    return math.ceil(count / batch_size)
+
+
+async def fetch_batch(
+    db: Database, provider: LeadProvider, job: Job, params: EnrichParams
+) -> _FetchedBatch:
+    batch = job.pages_done + 1
+    offset = (batch - 1) * provider.batch_size
+    if params.leads is not None:
+        given = params.leads[offset : offset + provider.batch_size]
+        targets = [target_for(lead) for lead in given]
+    else:
+        assert params.source_job_id is not None
+        async with db.reading() as conn:
+            targets = await leads.source_targets(
+                conn, params.source_job_id, offset=offset, limit=provider.batch_size
+            )
+    unique = list({t.key: t for t in reversed(targets)}.values())[::-1]
+    request = EnrichRequest(
+        targets=unique, attempt=job.page_attempts + 1, run=job.run, simulate=params.simulate
+    )
+    outcomes = await provider.enrich(request) if unique else []
+    return _FetchedBatch(
+        number=batch, first_position=offset, items=len(targets), results=_pair(unique, outcomes)
+    )
+
+
+def _pair(
+    targets: list[EnrichTarget], outcomes: Sequence[EnrichOutcome]
+) -> list[tuple[EnrichTarget, EnrichOutcome]]:
+    by_key = {outcome.key: outcome for outcome in outcomes}
+    missing = "the provider returned no outcome for this lead"
+    return [
+        (t, by_key.get(t.key) or EnrichOutcome(key=t.key, status="failed", error=missing))
+        for t in targets
+    ]
+
+
+@dataclass(frozen=True, slots=True)
+class _FetchedBatch:
+    number: int
+    first_position: int
+    items: int
+    results: list[tuple[EnrichTarget, EnrichOutcome]]
+
+    async def store(self, tx: Tx, job: Job) -> Stored:
+        target = leads.Target(
+            api_key_id=job.api_key_id, job_id=job.id, first_position=self.first_position
+        )
+        linked = await leads.apply_enrichment(tx, target, self.results)
+        statuses = [outcome.status for _, outcome in self.results]
+        return Stored(
+            unit=self.number,
+            fetched=len(self.results),
+            items=self.items,
+            stored=linked,
+            total=job.pages_total,
+            finished=self.number >= (job.pages_total or 0),
+            enriched=statuses.count("enriched"),
+            not_found=statuses.count("not_found"),
+            failed=statuses.count("failed"),
+        )

@@ -1,0 +1,33 @@
+"""A lead's identity within one API key: what dedup is keyed on."""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+__all__ = ["lead_key", "normalize_profile_url"]
+
+
+def normalize_profile_url(url: str) -> str:
+    """``HTTPS://www.LinkedIn.com/in/Ana/?utm=x`` and ``linkedin.com/in/ana`` are one profile."""
+    parts = urlsplit(url.strip())
+    host = (parts.hostname or "").lower().removeprefix("www.")
+    path = parts.path.rstrip("/").lower()
+    return f"{host}{path}"
+
+
+def lead_key(
+    *,
+    profile_url: str | None,
+    provider_id: str | None = None,
+    full_name: str | None = None,
+    company: str | None = None,
+    company_domain: str | None = None,
+) -> str:
+    """Profile URL first (it is what enrich inputs share with scraped leads), then the
+    provider's own id, then name at company for leads known only by name."""
+    if profile_url:
+        return "url:" + normalize_profile_url(profile_url)
+    if provider_id:
+        return "id:" + provider_id
+    where = (company_domain or "").lower() or " ".join((company or "").casefold().split())
+    return "name:" + " ".join((full_name or "").casefold().split()) + "@" + where

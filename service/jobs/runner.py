@@ -1,0 +1,223 @@
+"""The job runner: advances a job by one page or batch per message.
+
+Four steps, so that no transaction stays open across a provider call and a
+redelivered or duplicated message changes nothing twice:
+
+1. a short read: is this message still the job's current one (``dispatch_seq``),
+   is the job cancelled, does it need starting?
+2. the provider call, with no transaction open;
+3. one transaction under the job's row lock: re-check the message is current,
+   store the leads, checkpoint the page, move the counters, append the event,
+   and write the next message to the outbox (or finish the job);
+4. after commit, wake the outbox relay, which publishes the next message.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from service.jobs import enrich, scrape
+from service.jobs.messages import ACTOR_FOR_KIND, UNIT_FOR_KIND
+from service.jobs.params import EnrichParams, ScrapeParams
+from service.jobs.records import Job, JobError, JobStatus
+from service.jobs.retry import RetryPolicy
+from service.jobs.work import Fetched, Stored
+from service.providers.base import LeadProvider, ProviderPermanent, ProviderTransient
+from service.repo import Database, Tx, events, jobs, outbox, pages
+
+__all__ = ["Runtime", "advance", "fail_internal"]
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True, slots=True)
+class Runtime:
+    db: Database
+    provider: LeadProvider
+    retry: RetryPolicy
+    # Called after every commit that wrote to the outbox.
+    wake_relay: Callable[[], None]
+
+
+async def advance(rt: Runtime, job_id: uuid.UUID, seq: int) -> None:
+    """Handle the message (job_id, seq): one page or batch of the job, or nothing if stale."""
+    async with rt.db.reading() as conn:
+        job = await jobs.get(conn, job_id)
+    if job is None or job.dispatch_seq != seq or job.status not in ("queued", "running"):
+        return
+    if job.cancel_requested:
+        await _finish(rt, job_id, seq, "cancelled")
+        return
+    if job.status == "queued":
+        started = await _start(rt, job_id, seq)
+        if started is None or started.status != "running":
+            return
+        job = started
+    unit = UNIT_FOR_KIND[job.kind]
+    try:
+        fetched = await _fetch(rt, job)
+    except ProviderTransient as exc:
+        await _retry_or_give_up(rt, job, exc)
+        return
+    except ProviderPermanent as exc:
+        error = JobError(type="provider_rejected", message=str(exc), page=job.pages_done + 1)
+        await _finish(rt, job_id, seq, "failed", error)
+        log.warning("job %s failed: %s %d rejected: %s", job_id, unit, job.pages_done + 1, exc)
+        return
+    await _store(rt, job_id, seq, fetched)
+
+
+async def fail_internal(rt: Runtime, job_id: uuid.UUID, message: str) -> None:
+    """A message for the job failed for a reason of ours, beyond its retries: fail the job."""
+    async with rt.db.transaction() as tx:
+        job = await jobs.lock(tx, job_id)
+        if job is None or job.status not in ("queued", "running"):
+            return
+        await _end(tx, job, "failed", JobError(type="internal", message=message))
+    rt.wake_relay()
+
+
+def _current(job: Job | None, seq: int) -> Job | None:
+    if job is None or job.dispatch_seq != seq or job.status not in ("queued", "running"):
+        return None
+    return job
+
+
+async def _fetch(rt: Runtime, job: Job) -> Fetched:
+    params = job.params
+    if isinstance(params, ScrapeParams):
+        return await scrape.fetch_page(rt.provider, job, params)
+    return await enrich.fetch_batch(rt.db, rt.provider, job, params)
+
+
+async def _start(rt: Runtime, job_id: uuid.UUID, seq: int) -> Job | None:
+    async with rt.db.transaction() as tx:
+        job = _current(await jobs.lock(tx, job_id), seq)
+        if job is None or job.status != "queued":
+            return job
+        total = await _planned_units(tx, rt.provider, job)
+        job = await jobs.start(tx, job_id, pages_total=total)
+        await events.append(tx, job_id, "job.started", {"run": job.run, "pages_total": total})
+        if total == 0:
+            job = await _end(tx, job, "succeeded")
+    return job
+
+
+async def _planned_units(tx: Tx, provider: LeadProvider, job: Job) -> int:
+    if isinstance(job.params, EnrichParams):
+        return await enrich.count_batches(tx, job.params, provider.batch_size)
+    return scrape.first_estimate(job.params, provider.page_size)
+
+
+async def _store(rt: Runtime, job_id: uuid.UUID, seq: int, fetched: Fetched) -> None:
+    async with rt.db.transaction() as tx:
+        job = _current(await jobs.lock(tx, job_id), seq)
+        if job is None or job.status != "running":
+            return  # another copy of this message got here first, or the job ended meanwhile
+        stored = await fetched.store(tx, job)
+        attempts = job.page_attempts + 1
+        first_time = await pages.checkpoint(
+            tx,
+            job_id,
+            page=stored.unit,
+            run=job.run,
+            attempts=attempts,
+            fetched=stored.fetched,
+            stored=stored.stored,
+        )
+        if not first_time:
+            raise RuntimeError(f"job {job_id}: {stored.unit} was checkpointed under another seq")
+        job = await jobs.record_progress(tx, job_id, _progress(stored))
+        await events.append(
+            tx, job_id, f"{UNIT_FOR_KIND[job.kind]}.done", _done_data(job, stored, attempts)
+        )
+        if stored.finished:
+            await _end(tx, job, "succeeded")
+        elif job.cancel_requested:
+            await _end(tx, job, "cancelled")
+        else:
+            await outbox.add(
+                tx, actor=ACTOR_FOR_KIND[job.kind], job_id=job_id, seq=job.dispatch_seq
+            )
+    rt.wake_relay()
+
+
+def _progress(stored: Stored) -> jobs.Progress:
+    return jobs.Progress(
+        items=stored.items,
+        stored=stored.stored,
+        pages_total=stored.total,
+        enriched=stored.enriched,
+        not_found=stored.not_found,
+        failed=stored.failed,
+    )
+
+
+def _done_data(job: Job, stored: Stored, attempts: int) -> events.EventData:
+    data: events.EventData = {
+        UNIT_FOR_KIND[job.kind]: stored.unit,
+        "items": stored.items,
+        "stored": stored.stored,
+        "pages_done": job.pages_done,
+        "pages_total": job.pages_total,
+        "result_count": job.result_count,
+        "attempts": attempts,
+    }
+    if job.kind == "enrich":
+        data.update(enriched=stored.enriched, not_found=stored.not_found, failed=stored.failed)
+    return data
+
+
+async def _retry_or_give_up(rt: Runtime, job: Job, exc: ProviderTransient) -> None:
+    unit, number = UNIT_FOR_KIND[job.kind], job.pages_done + 1
+    failed_attempts = job.page_attempts + 1
+    delay = rt.retry.delay_ms(failed_attempts, exc.retry_after_s)
+    async with rt.db.transaction() as tx:
+        current = _current(await jobs.lock(tx, job.id), job.dispatch_seq)
+        if current is None:
+            return
+        if delay is None:
+            message = f"{unit} {number}: gave up after {failed_attempts} attempts: {exc}"
+            error = JobError(type="provider_unavailable", message=message, page=number)
+            await _end(tx, current, "failed", error)
+            log.warning("job %s failed: %s", job.id, message)
+        else:
+            current = await jobs.record_retry(tx, job.id)
+            data: events.EventData = {
+                unit: number,
+                "attempt": failed_attempts,
+                "delay_ms": delay,
+                "error": str(exc),
+            }
+            await events.append(tx, job.id, f"{unit}.retrying", data)
+            await outbox.add(
+                tx,
+                actor=ACTOR_FOR_KIND[job.kind],
+                job_id=job.id,
+                seq=current.dispatch_seq,
+                delay_ms=delay,
+            )
+    rt.wake_relay()
+
+
+async def _finish(
+    rt: Runtime, job_id: uuid.UUID, seq: int, status: JobStatus, error: JobError | None = None
+) -> None:
+    async with rt.db.transaction() as tx:
+        job = _current(await jobs.lock(tx, job_id), seq)
+        if job is not None:
+            await _end(tx, job, status, error)
+    rt.wake_relay()
+
+
+async def _end(tx: Tx, job: Job, status: JobStatus, error: JobError | None = None) -> Job:
+    """Move the job to a terminal status and record it; the caller holds the row lock."""
+    ended = await jobs.finish(tx, job.id, status, error)
+    data: events.EventData = {"result_count": ended.result_count, "pages_done": ended.pages_done}
+    if error is not None:
+        data.update(error_type=error.type, message=error.message, page=error.page)
+    await events.append(tx, job.id, f"job.{status}", data)
+    return ended
