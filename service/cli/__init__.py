@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from service.cli import keys, serve
 from service.cli.common import CliError
@@ -12,11 +13,18 @@ from service.cli.common import CliError
 __all__ = ["main"]
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage mistakes print one line, like every other CLI error."""
+
+    def error(self, message: str) -> NoReturn:
+        self.exit(2, f"{self.prog}: {message} (see --help)\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
-        prog="leadjobs", description="Background jobs for B2B lead generation."
+    parser = _Parser(prog="leadjobs", description="Background jobs for B2B lead generation.")
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=_Parser
     )
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     serve.register(commands)
     keys.register(commands)
     return parser

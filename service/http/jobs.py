@@ -87,6 +87,9 @@ class JobsController(Controller):
             chunks,
             media_type=media_type,
             headers={
+                # Litestar 2.25 lets the handler's default (JSON) override a Stream's own
+                # media_type; an explicit header is what reaches the client.
+                "Content-Type": media_type,
                 "Content-Disposition": f'attachment; filename="leads-{job_id}.{format}"',
             },
         )

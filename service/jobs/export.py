@@ -17,13 +17,15 @@ COLUMNS: tuple[str, ...] = Lead.__struct_fields__
 # A spreadsheet runs a cell starting with these as a formula (CSV injection);
 # a leading apostrophe makes it text, as OWASP recommends.
 _FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_ENCODER = msgspec.json.Encoder()
 
 
 def _cell(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, datetime):
-        return value.isoformat()
+        # The same text the JSON formats carry, so every format agrees.
+        return _ENCODER.encode(value)[1:-1].decode()
     text = str(value)
     return "'" + text if text.startswith(_FORMULA_START) else text
 
@@ -42,10 +44,9 @@ async def csv_chunks(leads: AsyncIterable[Lead]) -> AsyncIterator[bytes]:
 
 
 async def jsonl_chunks(leads: AsyncIterable[Lead]) -> AsyncIterator[bytes]:
-    encoder = msgspec.json.Encoder()
     chunk = bytearray()
     async for lead in leads:
-        chunk += encoder.encode(lead) + b"\n"
+        chunk += _ENCODER.encode(lead) + b"\n"
         if len(chunk) > 64 * 1024:
             yield bytes(chunk)
             chunk.clear()

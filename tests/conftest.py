@@ -1,0 +1,160 @@
+"""Fixtures: a fresh database and queue prefix per test run, real API and worker processes.
+
+Every run creates its own database (``leadjobs migrate``, as a user would) and
+uses its own RabbitMQ queue prefix, and drops both at the end, so runs never see
+each other's data. Tests isolate from each other by using their own API keys.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import secrets
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator, Mapping
+from dataclasses import dataclass
+
+import asyncpg
+import httpx
+import pika
+import pytest
+
+from service.keys import KeyLimits, NewKey, create_key
+from service.repo import Database
+from tests.support.processes import Service, free_port, run_cli, wait_for_worker, wait_until_ready
+
+PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
+BROKER_URL = os.environ.get("BROKER_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
+QUEUES = ("scrape", "enrich", "control")
+
+
+@dataclass(frozen=True)
+class Stack:
+    """A running API and worker on their own queue prefix."""
+
+    base_url: str
+    env: Mapping[str, str]
+    api: Service
+    worker: Service
+
+
+@pytest.fixture(scope="session")
+def run_id() -> str:
+    return secrets.token_hex(4)
+
+
+@pytest.fixture(scope="session")
+def database_url(run_id: str) -> Iterator[str]:
+    url = f"postgresql://postgres@127.0.0.1:5432/leadjobs_test_{run_id}"
+    run_cli("migrate", env=_env(DATABASE_URL=url))
+    yield url
+    asyncio.run(_admin_sql(f"DROP DATABASE IF EXISTS leadjobs_test_{run_id} WITH (FORCE)"))
+
+
+async def _admin_sql(sql: str) -> None:
+    conn = await asyncpg.connect(PG_ADMIN)
+    try:
+        await conn.execute(sql)
+    finally:
+        await conn.close()
+
+
+def _env(**overrides: str) -> dict[str, str]:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("LEADJOBS_")}
+    env.update(
+        BROKER_URL=BROKER_URL,
+        # Tests retry transient provider errors quickly; the policy is the same.
+        LEADJOBS_RETRY_BACKOFF_MS="50",
+        LEADJOBS_RETRY_BACKOFF_MAX_MS="400",
+        LEADJOBS_LOG_FORMAT="console",
+    )
+    env.update(overrides)
+    return env
+
+
+@pytest.fixture(scope="session")
+def stack_factory(
+    database_url: str, run_id: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[Callable[..., Stack]]:
+    """Start an API and a worker on a queue prefix of their own; all are stopped at the end."""
+    started: list[Stack] = []
+
+    def start(name: str = "main", threads: int = 4, **env_overrides: str) -> Stack:
+        prefix = f"ljtest_{run_id}_{name}"
+        env = _env(DATABASE_URL=database_url, LEADJOBS_QUEUE_PREFIX=prefix, **env_overrides)
+        logs = tmp_path_factory.mktemp(f"logs-{name}")
+        port = free_port()
+        api = Service("api", ("api", "--port", str(port)), env, logs / "api.log")
+        worker = Service(
+            "worker", ("worker", "--processes", "1", "--threads", str(threads)), env,
+            logs / "worker.log",
+        )
+        stack = Stack(base_url=f"http://127.0.0.1:{port}", env=env, api=api, worker=worker)
+        started.append(stack)
+        api.start()
+        worker.start()
+        wait_until_ready(stack.base_url, api)
+        wait_for_worker(worker)
+        return stack
+
+    yield start
+    for stack in started:
+        stack.worker.stop()
+        stack.api.stop()
+        _delete_queues(stack.env["LEADJOBS_QUEUE_PREFIX"])
+
+
+def _delete_queues(prefix: str) -> None:
+    connection = pika.BlockingConnection(pika.URLParameters(BROKER_URL))
+    try:
+        channel = connection.channel()
+        for queue in QUEUES:
+            for suffix in ("", ".DQ", ".XQ"):
+                channel.queue_delete(queue=f"{prefix}.{queue}{suffix}")
+    finally:
+        connection.close()
+
+
+@pytest.fixture(scope="session")
+def stack(stack_factory: Callable[..., Stack]) -> Stack:
+    return stack_factory("main")
+
+
+@pytest.fixture(scope="session")
+async def db(database_url: str) -> AsyncIterator[Database]:
+    database = Database(database_url, pool_size=4, application_name="leadjobs-tests")
+    yield database
+    await database.dispose()
+
+
+@pytest.fixture(scope="session")
+async def pg(database_url: str) -> AsyncIterator[asyncpg.Pool]:
+    """Raw SQL for assertions on rows, independent of the code under test."""
+    pool = await asyncpg.create_pool(database_url, min_size=1, max_size=4)
+    yield pool
+    await pool.close()
+
+
+NewKeyFactory = Callable[..., Awaitable[NewKey]]
+
+
+@pytest.fixture
+def new_key(db: Database) -> NewKeyFactory:
+    async def make(name: str = "test", **limits: int) -> NewKey:
+        return await create_key(db, name, KeyLimits(**limits))
+
+    return make
+
+
+@pytest.fixture
+async def key(new_key: NewKeyFactory) -> NewKey:
+    return await new_key()
+
+
+@pytest.fixture
+async def client(stack: Stack, key: NewKey) -> AsyncIterator[httpx.AsyncClient]:
+    async with httpx.AsyncClient(
+        base_url=stack.base_url, headers={"X-API-Key": key.key}, timeout=30
+    ) as http:
+        yield http
+
+
