@@ -37,6 +37,22 @@ class Stack:
     worker: Service
 
 
+_STARTED: list[Stack] = []
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Iterator[None]:
+    """A failed test shows what the service processes logged, which is where the cause is."""
+    outcome = yield
+    report = outcome.get_result()  # type: ignore[attr-defined]
+    if report.failed:
+        for stack in _STARTED:
+            for service in (stack.api, stack.worker):
+                report.sections.append(
+                    (f"{service.name} log ({service.log_path})", service.log_tail(60))
+                )
+
+
 @pytest.fixture(scope="session")
 def run_id() -> str:
     return secrets.token_hex(4)
@@ -85,11 +101,14 @@ def stack_factory(
         port = free_port()
         api = Service("api", ("api", "--port", str(port)), env, logs / "api.log")
         worker = Service(
-            "worker", ("worker", "--processes", "1", "--threads", str(threads)), env,
+            "worker",
+            ("worker", "--processes", "1", "--threads", str(threads)),
+            env,
             logs / "worker.log",
         )
         stack = Stack(base_url=f"http://127.0.0.1:{port}", env=env, api=api, worker=worker)
         started.append(stack)
+        _STARTED.append(stack)
         api.start()
         worker.start()
         wait_until_ready(stack.base_url, api)
@@ -156,5 +175,3 @@ async def client(stack: Stack, key: NewKey) -> AsyncIterator[httpx.AsyncClient]:
         base_url=stack.base_url, headers={"X-API-Key": key.key}, timeout=30
     ) as http:
         yield http
-
-

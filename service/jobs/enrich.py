@@ -6,7 +6,7 @@ import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from service.jobs.lead_keys import lead_key
+from service.jobs.lead_keys import first_per_key, lead_key
 from service.jobs.params import EnrichLeadInput, EnrichParams
 from service.jobs.records import Job
 from service.jobs.work import Stored
@@ -57,7 +57,7 @@ async def fetch_batch(
             targets = await leads.source_targets(
                 conn, params.source_job_id, offset=offset, limit=provider.batch_size
             )
-    unique = list({t.key: t for t in reversed(targets)}.values())[::-1]
+    unique = first_per_key(targets, lambda target: target.key)
     request = EnrichRequest(
         targets=unique, attempt=job.page_attempts + 1, run=job.run, simulate=params.simulate
     )

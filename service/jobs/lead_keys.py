@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable
+from typing import TypeVar
 from urllib.parse import urlsplit
 
-__all__ = ["lead_key", "normalize_profile_url"]
+__all__ = ["first_per_key", "lead_key", "normalize_profile_url"]
+
+_T = TypeVar("_T")
 
 
 def normalize_profile_url(url: str) -> str:
@@ -31,3 +35,11 @@ def lead_key(
         return "id:" + provider_id
     where = (company_domain or "").lower() or " ".join((company or "").casefold().split())
     return "name:" + " ".join((full_name or "").casefold().split()) + "@" + where
+
+
+def first_per_key(items: Iterable[_T], key: Callable[[_T], str]) -> list[_T]:
+    """Items in order with later duplicates dropped: one upsert may not touch a row twice."""
+    seen: dict[str, _T] = {}
+    for item in items:
+        seen.setdefault(key(item), item)
+    return list(seen.values())

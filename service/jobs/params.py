@@ -37,7 +37,7 @@ WebhookUrl = Annotated[
     str,
     Meta(
         max_length=2000,
-        pattern=r"^https?://[^\s/?#]+[^\s]*$",
+        pattern=r"(?i)^https?://[^\s/?#]+[^\s]*$",
         description="http(s) URL that receives job.succeeded / job.failed / job.cancelled",
     ),
 ]
@@ -87,7 +87,7 @@ class EnrichLeadInput(msgspec.Struct, forbid_unknown_fields=True, frozen=True, o
     """A lead to enrich: a profile URL, or a name with a company or company domain."""
 
     profile_url: (
-        Annotated[str, Meta(max_length=500, pattern=r"^https?://[^\s/?#]+/\S*$")] | None
+        Annotated[str, Meta(max_length=500, pattern=r"(?i)^https?://[^\s/?#]+/\S*$")] | None
     ) = None
     full_name: Annotated[str, Meta(min_length=1, max_length=200)] | None = None
     company: Annotated[str, Meta(min_length=1, max_length=200)] | None = None

@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 
-from service.jobs.lead_keys import lead_key
+from service.jobs.lead_keys import first_per_key, lead_key
 from service.jobs.params import ScrapeParams
 from service.jobs.records import Job
 from service.jobs.work import Stored
@@ -78,15 +78,16 @@ class _FetchedPage:
 
 
 def _unique(page: list[ScrapedLead]) -> list[tuple[str, ScrapedLead]]:
-    """A page's leads keyed for dedup, first one kept: one upsert may not touch a row twice."""
-    seen: dict[str, ScrapedLead] = {}
-    for lead in page:
-        key = lead_key(
-            profile_url=lead.profile_url,
-            provider_id=lead.provider_id,
-            full_name=lead.full_name,
-            company=lead.company,
-            company_domain=lead.company_domain,
-        )
-        seen.setdefault(key, lead)
-    return list(seen.items())
+    """A page's leads with their dedup keys, first occurrence of each key kept."""
+    keyed = [(_key_of(lead), lead) for lead in page]
+    return first_per_key(keyed, lambda pair: pair[0])
+
+
+def _key_of(lead: ScrapedLead) -> str:
+    return lead_key(
+        profile_url=lead.profile_url,
+        provider_id=lead.provider_id,
+        full_name=lead.full_name,
+        company=lead.company,
+        company_domain=lead.company_domain,
+    )

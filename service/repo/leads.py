@@ -189,7 +189,7 @@ async def apply_enrichment(
     rows = [
         (
             target.key,
-            *(getattr(outcome, c) or _given(target, c) for c in PROFILE),
+            *(getattr(outcome, c, None) or _given(target, c) for c in PROFILE),
             *(getattr(outcome, c) for c in CONTACT),
             outcome.status,
         )

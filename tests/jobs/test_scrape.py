@@ -23,7 +23,12 @@ async def test_last_page_is_cut_to_the_results_that_exist(
 
     assert done["status"] == "succeeded"
     assert done["result_count"] == 60
-    assert done["progress"] == {"pages_done": 3, "pages_total": 3, "items_done": 60, "percent": 100.0}
+    assert done["progress"] == {
+        "pages_done": 3,
+        "pages_total": 3,
+        "items_done": 60,
+        "percent": 100.0,
+    }
     pages = await pg.fetch(
         "SELECT page, fetched, stored FROM job_pages WHERE job_id = $1 ORDER BY page", job["id"]
     )
@@ -91,9 +96,7 @@ def _as_csv_cells(lead: dict[str, object]) -> dict[str, str]:
 async def test_transient_failures_are_retried_page_by_page(
     client: httpx.AsyncClient, pg: asyncpg.Pool
 ) -> None:
-    job = await scrape(
-        client, simulate={"total_results": 50, "transient_failures_per_page": 2}
-    )
+    job = await scrape(client, simulate={"total_results": 50, "transient_failures_per_page": 2})
 
     done = await wait_for(client, job["id"])
 

@@ -21,9 +21,13 @@ async def submit(client: httpx.AsyncClient, kind: str, body: Json) -> Json:
     return job
 
 
-async def scrape(client: httpx.AsyncClient, keywords: str = "head of growth", **fields: Any) -> Json:
+async def scrape(
+    client: httpx.AsyncClient, keywords: str = "head of growth", **fields: Any
+) -> Json:
     simulate = fields.pop("simulate", {})
-    return await submit(client, "scrape", {"search": {"keywords": keywords}, "simulate": simulate, **fields})
+    return await submit(
+        client, "scrape", {"search": {"keywords": keywords}, "simulate": simulate, **fields}
+    )
 
 
 async def wait_for(

@@ -23,7 +23,9 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
-def run_cli(*args: str, env: Mapping[str, str], check: bool = True) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, env: Mapping[str, str], check: bool = True
+) -> subprocess.CompletedProcess[str]:
     result = subprocess.run(
         [LEADJOBS, *args], env=dict(env), capture_output=True, text=True, timeout=120, check=False
     )

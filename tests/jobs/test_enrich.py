@@ -1,0 +1,117 @@
+"""Enrich jobs end to end: over a scrape job's leads, and over leads given in the request."""
+
+from __future__ import annotations
+
+import asyncpg
+import httpx
+
+from service.keys import NewKey
+from tests.support.jobs import all_results, scrape, submit, wait_for
+
+
+async def _finished_scrape(
+    client: httpx.AsyncClient, keywords: str, total: int
+) -> dict[str, object]:
+    job = await scrape(client, keywords, max_results=total, simulate={"total_results": total})
+    done = await wait_for(client, job["id"])
+    assert done["status"] == "succeeded"
+    return done
+
+
+async def test_enrich_fills_contact_data_of_a_scrape_jobs_leads(
+    client: httpx.AsyncClient,
+) -> None:
+    source = await _finished_scrape(client, "revops leaders", 60)
+    before = await all_results(client, str(source["id"]))
+
+    job = await submit(client, "enrich", {"source_job_id": source["id"]})
+    done = await wait_for(client, job["id"])
+
+    assert done["status"] == "succeeded"
+    assert done["result_count"] == 60
+    assert done["progress"]["pages_total"] == 3  # batches of 25
+    assert (done["progress"]["enriched"], done["progress"]["not_found"]) == (60, 0)
+    enriched = await all_results(client, job["id"])
+    assert [lead["id"] for lead in enriched] == [lead["id"] for lead in before]
+    for lead in enriched:
+        assert lead["email"] and "@" in lead["email"]
+        assert lead["email_status"] in {"valid", "risky", "unknown"}
+        assert lead["enriched_at"] is not None
+        assert lead["enrichment_status"] == "enriched"
+    # The scrape job's results are the same leads, now with their contact data.
+    after = await all_results(client, str(source["id"]))
+    assert [lead["email"] for lead in after] == [lead["email"] for lead in enriched]
+    assert [lead["full_name"] for lead in after] == [lead["full_name"] for lead in before]
+
+
+async def test_not_found_leads_do_not_fail_the_job_and_are_counted(
+    client: httpx.AsyncClient, pg: asyncpg.Pool
+) -> None:
+    source = await _finished_scrape(client, "heads of data", 200)
+
+    job = await submit(
+        client, "enrich", {"source_job_id": source["id"], "simulate": {"not_found_rate": 0.2}}
+    )
+    done = await wait_for(client, job["id"])
+
+    progress = done["progress"]
+    assert done["status"] == "succeeded"
+    assert progress["items_done"] == 200
+    assert progress["enriched"] + progress["not_found"] + progress["failed"] == 200
+    assert 20 <= progress["not_found"] <= 60  # about a fifth of 200
+    outcomes = dict(
+        await pg.fetch(
+            "SELECT enrichment_status, count(*) FROM job_leads WHERE job_id = $1 GROUP BY 1",
+            job["id"],
+        )
+    )
+    assert outcomes == {"enriched": progress["enriched"], "not_found": progress["not_found"]}
+    results = await all_results(client, job["id"])
+    missing = [lead for lead in results if lead["enrichment_status"] == "not_found"]
+    assert len(missing) == progress["not_found"]
+    assert all(lead["email"] is None for lead in missing)
+
+
+async def test_enrich_given_leads_creates_and_enriches_them(
+    client: httpx.AsyncClient, key: NewKey, pg: asyncpg.Pool
+) -> None:
+    leads = [
+        {"profile_url": "https://www.linkedin.com/in/maria-lopez-12ab"},
+        {"full_name": "Jonas Weber", "company_domain": "northwind.io"},
+        {"full_name": "Priya Patel", "company": "Bluepath"},
+        # The same profile again, written differently: one lead.
+        {"profile_url": "HTTPS://linkedin.com/in/Maria-Lopez-12ab/"},
+    ]
+
+    job = await submit(client, "enrich", {"leads": leads})
+    done = await wait_for(client, job["id"])
+
+    assert done["status"] == "succeeded"
+    assert done["progress"]["items_done"] == 4
+    assert done["result_count"] == 3
+    results = await all_results(client, job["id"])
+    assert [lead["email"].split("@")[0] for lead in results] == [
+        "maria.lopez",
+        "jonas.weber",
+        "priya.patel",
+    ]
+    assert results[1]["email"].endswith("@northwind.io")
+    stored = await pg.fetchval("SELECT count(*) FROM leads WHERE api_key_id = $1", key.id)
+    assert stored == 3
+
+
+async def test_enrich_source_must_be_a_finished_scrape_job_of_the_same_key(
+    client: httpx.AsyncClient,
+) -> None:
+    running = await scrape(client, "slow one", simulate={"total_results": 100, "latency_ms": 500})
+
+    still_running = await client.post("/v1/jobs/enrich", json={"source_job_id": running["id"]})
+    unknown = await client.post(
+        "/v1/jobs/enrich", json={"source_job_id": "00000000-0000-4000-8000-000000000000"}
+    )
+
+    assert still_running.status_code == 409
+    assert still_running.headers["content-type"] == "application/problem+json"
+    assert unknown.status_code == 400
+    assert unknown.json()["errors"][0]["field"] == "source_job_id"
+    await wait_for(client, running["id"])
