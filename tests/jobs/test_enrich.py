@@ -34,7 +34,7 @@ async def test_enrich_fills_contact_data_of_a_scrape_jobs_leads(
     enriched = await all_results(client, job["id"])
     assert [lead["id"] for lead in enriched] == [lead["id"] for lead in before]
     for lead in enriched:
-        assert lead["email"] and "@" in lead["email"]
+        assert "@" in (lead["email"] or "")
         assert lead["email_status"] in {"valid", "risky", "unknown"}
         assert lead["enriched_at"] is not None
         assert lead["enrichment_status"] == "enriched"

@@ -1,4 +1,4 @@
-"""Real service processes for tests: `leadjobs api` and `leadjobs worker`, started like a user would."""
+"""Real service processes for tests: `leadjobs api` and `leadjobs worker`, run as a user would."""
 
 from __future__ import annotations
 
