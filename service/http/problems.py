@@ -19,7 +19,7 @@ __all__ = ["PROBLEM_JSON", "Problem", "exception_handlers"]
 log = logging.getLogger(__name__)
 
 PROBLEM_JSON = "application/problem+json"
-_UNKNOWN_FIELD = re.compile(r"unknown field `(?P<name>[^`]+)`")
+_NAMED_FIELD = re.compile(r"(?P<what>unknown|missing required) field `(?P<name>[^`]+)`")
 
 
 class Problem(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -64,12 +64,14 @@ def _validation_error(
 
 def _field_error(item: dict[str, object]) -> FieldError:
     key, message = str(item.get("key") or ""), str(item.get("message") or "invalid")
-    unknown = _UNKNOWN_FIELD.search(message)
-    if unknown is not None:
-        # Litestar names the enclosing object ("data" for the body itself); name the field.
+    # Litestar names the object that holds an unknown or missing field ("data" for the
+    # body itself); name the field instead.
+    named = _NAMED_FIELD.search(message)
+    if named is not None:
         parent = "" if key in ("", "data") else key + "."
-        return FieldError(field=parent + unknown.group("name"), message="unknown field")
-    return FieldError(field=key or "body", message=message)
+        what = "unknown field" if named.group("what") == "unknown" else "required"
+        return FieldError(field=parent + named.group("name"), message=what)
+    return FieldError(field="body" if key in ("", "data") else key, message=message)
 
 
 def _http_error(_: Request[object, object, State], exc: HTTPException) -> Response[Problem]:
