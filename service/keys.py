@@ -79,7 +79,7 @@ async def authenticate(db: Database, presented: str | None) -> ApiKey:
     if not presented:
         raise Unauthorized("send your API key in the X-API-Key header")
     digest = hash_key(presented)
-    async with db.reading() as conn:
+    async with db.connect() as conn:
         found = await api_keys.by_hash(conn, digest)
     if found is None or not hmac.compare_digest(found[1], digest):
         raise Unauthorized("unknown or revoked API key")

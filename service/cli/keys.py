@@ -137,7 +137,7 @@ def _print_keys(keys: list[ApiKey], as_json: bool) -> None:
 
 def _list(args: argparse.Namespace) -> int:
     async def fetch(db: Database) -> list[ApiKey]:
-        async with db.reading() as conn:
+        async with db.connect() as conn:
             return await api_keys.list_all(conn)
 
     _print_keys(_with_db(fetch), args.json)

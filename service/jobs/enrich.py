@@ -7,13 +7,22 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from service.jobs.lead_keys import first_per_key, lead_key
+from service.jobs.messages import ENRICH_BATCH
 from service.jobs.params import EnrichLeadInput, EnrichParams
 from service.jobs.records import Job
-from service.jobs.work import Stored
-from service.providers.base import EnrichOutcome, EnrichRequest, EnrichTarget, LeadProvider
-from service.repo import Database, Tx, jobs, leads
+from service.providers.base import (
+    EnrichOutcome,
+    EnrichRequest,
+    EnrichStatus,
+    EnrichTarget,
+    LeadProvider,
+)
+from service.repo import Database, Tx, jobs, lead_writes, leads
+from service.repo.page_commit import PageWrite
 
 __all__ = ["count_batches", "fetch_batch", "target_for"]
+
+OUTCOMES: tuple[EnrichStatus, ...] = ("enriched", "not_found", "failed")
 
 
 def target_for(given: EnrichLeadInput) -> EnrichTarget:
@@ -53,7 +62,7 @@ async def fetch_batch(
         targets = [target_for(lead) for lead in given]
     else:
         assert params.source_job_id is not None
-        async with db.reading() as conn:
+        async with db.connect() as conn:
             targets = await leads.source_targets(
                 conn, params.source_job_id, offset=offset, limit=provider.batch_size
             )
@@ -85,20 +94,18 @@ class _FetchedBatch:
     items: int
     results: list[tuple[EnrichTarget, EnrichOutcome]]
 
-    async def store(self, tx: Tx, job: Job) -> Stored:
-        target = leads.Target(
-            api_key_id=job.api_key_id, job_id=job.id, first_position=self.first_position
-        )
-        linked = await leads.apply_enrichment(tx, target, self.results)
+    def plan(self, job: Job) -> PageWrite:
         statuses = [outcome.status for _, outcome in self.results]
-        return Stored(
+        return PageWrite(
             unit=self.number,
+            unit_name="batch",
             fetched=len(self.results),
             items=self.items,
-            stored=linked,
-            total=job.pages_total,
-            finished=self.number >= (job.pages_total or 0),
-            enriched=statuses.count("enriched"),
-            not_found=statuses.count("not_found"),
-            failed=statuses.count("failed"),
+            first_position=self.first_position,
+            pages_total=job.pages_total,
+            last=self.number >= (job.pages_total or 0),
+            max_results=None,
+            leads=lead_writes.enriched(self.results),
+            next_actor=ENRICH_BATCH,
+            outcomes={status: statuses.count(status) for status in OUTCOMES},
         )

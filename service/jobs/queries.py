@@ -29,7 +29,7 @@ class EventsPage(msgspec.Struct, frozen=True, kw_only=True):
 
 
 async def get_job(db: Database, key: ApiKey, job_id: uuid.UUID) -> Job:
-    async with db.reading() as conn:
+    async with db.connect() as conn:
         job = await jobs.get_owned(conn, job_id, key.id)
     if job is None:
         # Another key's job is indistinguishable from a missing one.
@@ -42,7 +42,7 @@ async def results_page(
 ) -> ResultsPage:
     after = decode_cursor("r", cursor)
     await get_job(db, key, job_id)
-    async with db.reading() as conn:
+    async with db.connect() as conn:
         rows = await leads.job_leads_page(conn, job_id, after_position=after, limit=limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
@@ -57,7 +57,7 @@ async def iter_results(db: Database, job_id: uuid.UUID) -> AsyncIterator[Lead]:
     """
     after = -1
     while True:
-        async with db.reading() as conn:
+        async with db.connect() as conn:
             rows = await leads.job_leads_page(
                 conn, job_id, after_position=after, limit=EXPORT_BATCH
             )
@@ -73,7 +73,7 @@ async def events_page(
 ) -> EventsPage:
     after = decode_cursor("e", cursor)
     await get_job(db, key, job_id)
-    async with db.reading() as conn:
+    async with db.connect() as conn:
         rows = await events.page(conn, job_id, after_id=max(after, 0), limit=limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]

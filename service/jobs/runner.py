@@ -24,9 +24,9 @@ from service.jobs.messages import ACTOR_FOR_KIND, UNIT_FOR_KIND
 from service.jobs.params import EnrichParams, ScrapeParams
 from service.jobs.records import Job, JobError, JobStatus
 from service.jobs.retry import RetryPolicy
-from service.jobs.work import Fetched, Stored
+from service.jobs.work import Fetched
 from service.providers.base import LeadProvider, ProviderPermanent, ProviderTransient
-from service.repo import Database, Tx, events, jobs, outbox, pages
+from service.repo import Database, Tx, events, jobs, outbox, page_commit
 
 __all__ = ["Runtime", "advance", "fail_internal"]
 
@@ -44,7 +44,7 @@ class Runtime:
 
 async def advance(rt: Runtime, job_id: uuid.UUID, seq: int) -> None:
     """Handle the message (job_id, seq): one page or batch of the job, or nothing if stale."""
-    async with rt.db.reading() as conn:
+    async with rt.db.connect() as conn:
         job = await jobs.get(conn, job_id)
     if job is None or job.dispatch_seq != seq or job.status not in ("queued", "running"):
         return
@@ -67,7 +67,7 @@ async def advance(rt: Runtime, job_id: uuid.UUID, seq: int) -> None:
         await _finish(rt, job_id, seq, "failed", error)
         log.warning("job %s failed: %s %d rejected: %s", job_id, unit, job.pages_done + 1, exc)
         return
-    await _store(rt, job_id, seq, fetched)
+    await _store(rt, job, fetched)
 
 
 async def fail_internal(rt: Runtime, job_id: uuid.UUID, message: str) -> None:
@@ -112,63 +112,12 @@ async def _planned_units(tx: Tx, provider: LeadProvider, job: Job) -> int:
     return scrape.first_estimate(job.params, provider.page_size)
 
 
-async def _store(rt: Runtime, job_id: uuid.UUID, seq: int, fetched: Fetched) -> None:
-    async with rt.db.transaction() as tx:
-        job = _current(await jobs.lock(tx, job_id), seq)
-        if job is None or job.status != "running":
-            return  # another copy of this message got here first, or the job ended meanwhile
-        stored = await fetched.store(tx, job)
-        attempts = job.page_attempts + 1
-        first_time = await pages.checkpoint(
-            tx,
-            job_id,
-            page=stored.unit,
-            run=job.run,
-            attempts=attempts,
-            fetched=stored.fetched,
-            stored=stored.stored,
-        )
-        if not first_time:
-            raise RuntimeError(f"job {job_id}: {stored.unit} was checkpointed under another seq")
-        job = await jobs.record_progress(tx, job_id, _progress(stored))
-        await events.append(
-            tx, job_id, f"{UNIT_FOR_KIND[job.kind]}.done", _done_data(job, stored, attempts)
-        )
-        if stored.finished:
-            await _end(tx, job, "succeeded")
-        elif job.cancel_requested:
-            await _end(tx, job, "cancelled")
-        else:
-            await outbox.add(
-                tx, actor=ACTOR_FOR_KIND[job.kind], job_id=job_id, seq=job.dispatch_seq
-            )
-    rt.wake_relay()
-
-
-def _progress(stored: Stored) -> jobs.Progress:
-    return jobs.Progress(
-        items=stored.items,
-        stored=stored.stored,
-        pages_total=stored.total,
-        enriched=stored.enriched,
-        not_found=stored.not_found,
-        failed=stored.failed,
-    )
-
-
-def _done_data(job: Job, stored: Stored, attempts: int) -> events.EventData:
-    data: events.EventData = {
-        UNIT_FOR_KIND[job.kind]: stored.unit,
-        "items": stored.items,
-        "stored": stored.stored,
-        "pages_done": job.pages_done,
-        "pages_total": job.pages_total,
-        "result_count": job.result_count,
-        "attempts": attempts,
-    }
-    if job.kind == "enrich":
-        data.update(enriched=stored.enriched, not_found=stored.not_found, failed=stored.failed)
-    return data
+async def _store(rt: Runtime, job: Job, fetched: Fetched) -> None:
+    """Commit the page in one statement, which writes nothing if ``job`` was read stale."""
+    async with rt.db.connect() as conn:
+        committed = await page_commit.commit_page(conn, job, fetched.plan(job))
+    if committed is not None:
+        rt.wake_relay()
 
 
 async def _retry_or_give_up(rt: Runtime, job: Job, exc: ProviderTransient) -> None:

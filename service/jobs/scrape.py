@@ -6,11 +6,12 @@ import math
 from dataclasses import dataclass
 
 from service.jobs.lead_keys import first_per_key, lead_key
+from service.jobs.messages import SCRAPE_PAGE
 from service.jobs.params import ScrapeParams
 from service.jobs.records import Job
-from service.jobs.work import Stored
 from service.providers.base import LeadProvider, ScrapedLead, SearchPage, SearchRequest
-from service.repo import Tx, leads
+from service.repo import lead_writes
+from service.repo.page_commit import PageWrite
 
 __all__ = ["fetch_page", "first_estimate"]
 
@@ -44,30 +45,26 @@ class _FetchedPage:
     result: SearchPage
     size: int
 
-    async def store(self, tx: Tx, job: Job) -> Stored:
+    def plan(self, job: Job) -> PageWrite:
         keyed = _unique(self.result.leads)
         room = self.params.max_results - job.result_count
-        target = leads.Target(
-            api_key_id=job.api_key_id, job_id=job.id, first_position=job.items_done
-        )
         if self.params.only_new:
-            stored = await leads.store_new(tx, target, keyed, limit=room)
+            leads = lead_writes.new_only(keyed, room=room)
         else:
             # Cut the page so result_count never passes max_results.
             keyed = keyed[:room]
-            stored = await leads.store_scraped(tx, target, keyed)
-        finished = (
-            not self.result.has_more
-            or self.number >= self.params.max_pages
-            or job.result_count + stored >= self.params.max_results
-        )
-        return Stored(
+            leads = lead_writes.scraped(keyed)
+        return PageWrite(
             unit=self.number,
-            items=len(keyed),
-            stored=stored,
+            unit_name="page",
             fetched=len(self.result.leads),
-            total=self._estimate(),
-            finished=finished,
+            items=len(keyed),
+            first_position=job.items_done,
+            pages_total=self._estimate(),
+            last=not self.result.has_more or self.number >= self.params.max_pages,
+            max_results=self.params.max_results,
+            leads=leads,
+            next_actor=SCRAPE_PAGE,
         )
 
     def _estimate(self) -> int:

@@ -1,32 +1,19 @@
-"""What the job runner needs from a kind of job: fetch one unit, then store it."""
+"""What the job runner needs from a kind of job: a fetched page or batch that knows
+what committing it writes."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from typing import Protocol
 
 from service.jobs.records import Job
-from service.repo import Tx
+from service.repo.page_commit import PageWrite
 
-__all__ = ["Fetched", "Stored"]
-
-
-@dataclass(frozen=True, slots=True)
-class Stored:
-    """What storing one page or batch did, for the checkpoint, counters and event."""
-
-    unit: int
-    fetched: int
-    items: int
-    stored: int
-    total: int | None
-    finished: bool
-    enriched: int = 0
-    not_found: int = 0
-    failed: int = 0
+__all__ = ["Fetched"]
 
 
 class Fetched(Protocol):
     """A page or batch the provider returned, not yet stored."""
 
-    async def store(self, tx: Tx, job: Job) -> Stored: ...
+    def plan(self, job: Job) -> PageWrite:
+        """What committing it writes, given the job as it was when the page was fetched."""
+        ...

@@ -20,6 +20,7 @@ from service.jobs.params import EnrichSimulation, ScrapeSimulation, SearchSpec
 __all__ = [
     "EnrichOutcome",
     "EnrichRequest",
+    "EnrichStatus",
     "EnrichTarget",
     "LeadProvider",
     "ProviderError",

@@ -109,7 +109,7 @@ def _lead(seed: str, index: int, search: SearchSpec) -> ScrapedLead:
     draw = _Draw(seed, str(index))
     first, last = draw.pick(words.FIRST_NAMES), draw.pick(words.LAST_NAMES)
     company, domain = _company(draw)
-    handle = f"{_slug(first)}-{_slug(last)}-{draw.hex(6)}"
+    handle = f"{_slug(first)}-{_slug(last)}-{draw.hex(10)}"
     return ScrapedLead(
         provider_id=f"sim-{seed[:12]}-{index}",
         profile_url=f"https://www.linkedin.com/in/{handle}",

@@ -1,7 +1,17 @@
 """All SQL lives in this package. Repositories execute statements on a caller's
 transaction and never commit; see ``db.Database.transaction``."""
 
-from service.repo import api_keys, events, jobs, leads, outbox, pages
+from service.repo import api_keys, events, jobs, lead_writes, leads, outbox, page_commit
 from service.repo.db import Database, Tx
 
-__all__ = ["Database", "Tx", "api_keys", "events", "jobs", "leads", "outbox", "pages"]
+__all__ = [
+    "Database",
+    "Tx",
+    "api_keys",
+    "events",
+    "jobs",
+    "lead_writes",
+    "leads",
+    "outbox",
+    "page_commit",
+]

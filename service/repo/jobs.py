@@ -11,7 +11,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 
 import msgspec
-from sqlalchemy import Row, func, select, update
+from sqlalchemy import Row, RowMapping, func, select, update
 
 from service.jobs.params import EnrichParams, JobParams, ScrapeParams
 from service.jobs.records import Job, JobError, JobKind, JobStatus
@@ -19,27 +19,15 @@ from service.repo.db import Tx
 from service.repo.schema import jobs
 
 __all__ = [
-    "Progress",
     "finish",
     "get",
     "get_owned",
     "insert",
+    "job_from_row",
     "lock",
-    "record_progress",
     "record_retry",
     "start",
 ]
-
-
-class Progress(msgspec.Struct, frozen=True, kw_only=True):
-    """What one committed page or batch adds to a job's counters."""
-
-    items: int
-    stored: int
-    pages_total: int | None
-    enriched: int = 0
-    not_found: int = 0
-    failed: int = 0
 
 
 async def insert(
@@ -98,26 +86,6 @@ async def start(tx: Tx, job_id: uuid.UUID, *, pages_total: int | None) -> Job:
     )
 
 
-async def record_progress(tx: Tx, job_id: uuid.UUID, progress: Progress) -> Job:
-    """One more page or batch is in; the next message gets a new sequence number."""
-    c = jobs.c
-    return await _update(
-        tx,
-        job_id,
-        {
-            "pages_done": c.pages_done + 1,
-            "pages_total": progress.pages_total,
-            "items_done": c.items_done + progress.items,
-            "result_count": c.result_count + progress.stored,
-            "enriched_count": c.enriched_count + progress.enriched,
-            "not_found_count": c.not_found_count + progress.not_found,
-            "failed_count": c.failed_count + progress.failed,
-            "page_attempts": 0,
-            "dispatch_seq": c.dispatch_seq + 1,
-        },
-    )
-
-
 async def record_retry(tx: Tx, job_id: uuid.UUID) -> Job:
     c = jobs.c
     return await _update(
@@ -151,7 +119,11 @@ async def _update(tx: Tx, job_id: uuid.UUID, values: Mapping[str, object]) -> Jo
 
 
 def _job(row: Row[tuple[object, ...]]) -> Job:
-    m = row._mapping
+    return job_from_row(row._mapping)
+
+
+def job_from_row(m: RowMapping) -> Job:
+    """A job from a row holding every column of ``jobs`` (and perhaps more)."""
     params_type: type[JobParams] = ScrapeParams if m["kind"] == "scrape" else EnrichParams
     error = None
     if m["error_type"] is not None:

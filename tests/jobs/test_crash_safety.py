@@ -124,15 +124,15 @@ async def test_rapid_kills_of_a_fast_job_lose_nothing(
         job = await scrape(
             http,
             KEYWORDS,
-            max_pages=60,
-            max_results=1500,
-            simulate={"total_results": 1500, "latency_ms": 10},
+            max_pages=100,
+            max_results=2500,
+            simulate={"total_results": 2500, "latency_ms": 15},
         )
-        for pages_done in (8, 20, 33, 47):
+        for pages_done in (10, 30, 50, 70):
             # Short provider calls: most of each page's time is the commit and the publish.
             await _kill_when(
-                http, crash, job["id"], pages_done=pages_done, delay_s=random.uniform(0, 0.03)
+                http, crash, job["id"], pages_done=pages_done, delay_s=random.uniform(0, 0.02)
             )
         done = await wait_for(http, job["id"], timeout=120)
 
-        await _assert_exactly_once(http, pg, done, pages=60, total=1500)
+        await _assert_exactly_once(http, pg, done, pages=100, total=2500)
