@@ -1,11 +1,12 @@
-"""The outbox relay: publishes messages that committed transactions wrote to the outbox.
+"""The outbox relay: publishes the messages that committed transactions wrote to the outbox.
 
-Every API and worker process runs one. It wakes when its own process commits a
-message, and sweeps every second for messages any process left behind (a crash
-between commit and publish), so a committed decision always reaches RabbitMQ.
-Rows are deleted in the same transaction that claims them, committed only after
-RabbitMQ confirmed them; a crash in between publishes a message twice, which the
-job's ``dispatch_seq`` makes harmless.
+Every API and worker process runs one. The code that commits a message hands it
+over at once (``dispatch``); the relay publishes it with broker confirms from its
+own thread, so the event loop never blocks on the broker, then deletes the row.
+Once a second it also sweeps for rows older than a few seconds that nobody
+deleted: messages whose process died between commit and publish. A crash after
+publishing and before deleting publishes a message twice, which the job's
+``dispatch_seq`` makes harmless.
 """
 
 from __future__ import annotations
@@ -37,21 +38,26 @@ class OutboxRelay:
         publisher: Publisher,
         *,
         sweep_interval_s: float = 1.0,
+        orphan_after_s: float = 3.0,
         batch_size: int = 200,
     ) -> None:
         self._db = db
         self._publisher = publisher
         self._sweep_interval_s = sweep_interval_s
+        self._orphan_after_s = orphan_after_s
         self._batch_size = batch_size
+        self._pending: list[OutboxMessage] = []
         self._wakeup = asyncio.Event()
         # Publishing blocks on broker I/O; one thread keeps it off the event loop
         # and keeps to one broker connection.
         self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="outbox-relay")
         self._task: asyncio.Task[None] | None = None
 
-    def wake(self) -> None:
-        """Publish soon; call from the event loop the relay runs on."""
-        self._wakeup.set()
+    def dispatch(self, messages: Sequence[OutboxMessage]) -> None:
+        """Publish these committed messages soon; call from the relay's event loop."""
+        if messages:
+            self._pending.extend(messages)
+            self._wakeup.set()
 
     def start(self) -> None:
         self._task = asyncio.get_running_loop().create_task(self._run(), name="outbox-relay")
@@ -62,34 +68,48 @@ class OutboxRelay:
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
         with contextlib.suppress(Exception):
-            await self.drain()
+            await self._publish_pending()
         self._executor.shutdown(wait=True)
 
-    async def drain(self) -> int:
-        """Publish everything in the outbox now; returns how many messages went out."""
+    async def sweep(self) -> int:
+        """Publish orphaned messages now; returns how many went out."""
         total = 0
         while True:
-            sent = await self._relay_batch()
-            total += sent
-            if sent < self._batch_size:
+            async with self._db.transaction() as tx:
+                orphans = await outbox.claim_orphans(
+                    tx, older_than_s=self._orphan_after_s, limit=self._batch_size
+                )
+                if orphans:
+                    await self._publish(orphans)
+            total += len(orphans)
+            if len(orphans) < self._batch_size:
                 return total
 
     async def _run(self) -> None:
+        loop = asyncio.get_running_loop()
+        next_sweep = loop.time()
         while True:
             with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wakeup.wait(), self._sweep_interval_s)
+                await asyncio.wait_for(self._wakeup.wait(), max(0.0, next_sweep - loop.time()))
             self._wakeup.clear()
             try:
-                await self.drain()
+                await self._publish_pending()
+                if loop.time() >= next_sweep:
+                    next_sweep = loop.time() + self._sweep_interval_s
+                    await self.sweep()
             except Exception:
-                # Broker or database unavailable: the rows stay; try again next sweep.
-                log.exception("outbox relay could not publish; will retry")
+                # Broker or database unavailable: the rows stay, and the sweep retries them.
+                log.exception("outbox relay could not publish; the sweep will retry")
                 await asyncio.sleep(self._sweep_interval_s)
 
-    async def _relay_batch(self) -> int:
-        async with self._db.transaction() as tx:
-            messages = await outbox.claim(tx, limit=self._batch_size)
-            if messages:
-                loop = asyncio.get_running_loop()
-                await loop.run_in_executor(self._executor, self._publisher.publish, messages)
-        return len(messages)
+    async def _publish_pending(self) -> None:
+        while self._pending:
+            batch = self._pending[: self._batch_size]
+            del self._pending[: self._batch_size]
+            await self._publish(batch)
+            async with self._db.connect() as conn:
+                await outbox.remove(conn, [m.id for m in batch])
+
+    async def _publish(self, messages: Sequence[OutboxMessage]) -> None:
+        loop = asyncio.get_running_loop()
+        await loop.run_in_executor(self._executor, self._publisher.publish, messages)

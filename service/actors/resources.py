@@ -67,7 +67,7 @@ class WorkerResources(Middleware):
                 base_ms=settings.retry_backoff_ms,
                 cap_ms=settings.retry_backoff_max_ms,
             ),
-            wake_relay=self._relay.wake,
+            dispatch=self._relay.dispatch,
         )
 
     async def _close(self) -> None:

@@ -10,7 +10,9 @@ from service.actors.broker import build_broker
 from service.actors.jobs import declare_actors
 from service.actors.resources import WorkerResources
 from service.settings import Settings
+from service.threads import favour_io_threads
 
+favour_io_threads()
 settings = Settings.from_env(os.environ)
 broker = build_broker(settings)
 actors = declare_actors(broker, settings)

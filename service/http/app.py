@@ -41,7 +41,7 @@ def create_app(settings: Settings) -> Litestar:
             settings=settings,
             db=db,
             submitter=Submitter(
-                db=db, wake_relay=relay.wake, simulate_allowed=settings.provider == "simulator"
+                db=db, dispatch=relay.dispatch, simulate_allowed=settings.provider == "simulator"
             ),
             ping_broker=lambda: asyncio.to_thread(ping, settings, PROBE_TIMEOUT_S),
         )

@@ -8,9 +8,11 @@ from litestar import Litestar
 
 from service.http.app import create_app
 from service.settings import Settings
+from service.threads import favour_io_threads
 
 __all__ = ["build"]
 
 
 def build() -> Litestar:
+    favour_io_threads()
     return create_app(Settings.from_env(os.environ))

@@ -9,14 +9,14 @@ redelivered or duplicated message changes nothing twice:
 3. one transaction under the job's row lock: re-check the message is current,
    store the leads, checkpoint the page, move the counters, append the event,
    and write the next message to the outbox (or finish the job);
-4. after commit, wake the outbox relay, which publishes the next message.
+4. after commit, hand the next message to the outbox relay, which publishes it.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from service.jobs import enrich, scrape
@@ -27,6 +27,7 @@ from service.jobs.retry import RetryPolicy
 from service.jobs.work import Fetched
 from service.providers.base import LeadProvider, ProviderPermanent, ProviderTransient
 from service.repo import Database, Tx, events, jobs, outbox, page_commit
+from service.repo.outbox import OutboxMessage
 
 __all__ = ["Runtime", "advance", "fail_internal"]
 
@@ -38,8 +39,8 @@ class Runtime:
     db: Database
     provider: LeadProvider
     retry: RetryPolicy
-    # Called after every commit that wrote to the outbox.
-    wake_relay: Callable[[], None]
+    # Publishes messages that a committed transaction wrote to the outbox.
+    dispatch: Callable[[Sequence[OutboxMessage]], None]
 
 
 async def advance(rt: Runtime, job_id: uuid.UUID, seq: int) -> None:
@@ -77,7 +78,6 @@ async def fail_internal(rt: Runtime, job_id: uuid.UUID, message: str) -> None:
         if job is None or job.status not in ("queued", "running"):
             return
         await _end(tx, job, "failed", JobError(type="internal", message=message))
-    rt.wake_relay()
 
 
 def _current(job: Job | None, seq: int) -> Job | None:
@@ -116,8 +116,8 @@ async def _store(rt: Runtime, job: Job, fetched: Fetched) -> None:
     """Commit the page in one statement, which writes nothing if ``job`` was read stale."""
     async with rt.db.connect() as conn:
         committed = await page_commit.commit_page(conn, job, fetched.plan(job))
-    if committed is not None:
-        rt.wake_relay()
+    if committed is not None and committed[1] is not None:
+        rt.dispatch([committed[1]])
 
 
 async def _retry_or_give_up(rt: Runtime, job: Job, exc: ProviderTransient) -> None:
@@ -142,14 +142,15 @@ async def _retry_or_give_up(rt: Runtime, job: Job, exc: ProviderTransient) -> No
                 "error": str(exc),
             }
             await events.append(tx, job.id, f"{unit}.retrying", data)
-            await outbox.add(
+            retry = await outbox.add(
                 tx,
                 actor=ACTOR_FOR_KIND[job.kind],
                 job_id=job.id,
                 seq=current.dispatch_seq,
                 delay_ms=delay,
             )
-    rt.wake_relay()
+    if delay is not None:
+        rt.dispatch([retry])
 
 
 async def _finish(
@@ -159,7 +160,6 @@ async def _finish(
         job = _current(await jobs.lock(tx, job_id), seq)
         if job is not None:
             await _end(tx, job, status, error)
-    rt.wake_relay()
 
 
 async def _end(tx: Tx, job: Job, status: JobStatus, error: JobError | None = None) -> Job:

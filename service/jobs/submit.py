@@ -4,7 +4,7 @@ its first message in one transaction. The message is published after commit."""
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -13,6 +13,7 @@ from service.jobs.messages import ACTOR_FOR_KIND
 from service.jobs.params import EnrichParams, JobParams
 from service.jobs.records import TERMINAL, ApiKey, Job, JobStatus
 from service.repo import Database, Tx, events, jobs, outbox
+from service.repo.outbox import OutboxMessage
 
 __all__ = ["MAX_SCHEDULE_AHEAD", "Submitter"]
 
@@ -26,7 +27,8 @@ def _utcnow() -> datetime:
 @dataclass(frozen=True, slots=True)
 class Submitter:
     db: Database
-    wake_relay: Callable[[], None]
+    # Publishes messages that a committed transaction wrote to the outbox.
+    dispatch: Callable[[Sequence[OutboxMessage]], None]
     # The simulator's knobs make no sense against a real provider: refuse them there.
     simulate_allowed: bool
     clock: Callable[[], datetime] = field(default=_utcnow)
@@ -36,8 +38,9 @@ class Submitter:
         async with self.db.transaction() as tx:
             if isinstance(params, EnrichParams) and params.source_job_id is not None:
                 await _check_source(tx, key, params.source_job_id)
-            job = await _create(tx, key, params)
-        self.wake_relay()
+            job, message = await _create(tx, key, params)
+        if message is not None:
+            self.dispatch([message])
         return job
 
     def check(self, params: JobParams, *, prefix: str = "") -> None:
@@ -75,7 +78,7 @@ async def _check_source(tx: Tx, key: ApiKey, source_job_id: uuid.UUID) -> None:
         )
 
 
-async def _create(tx: Tx, key: ApiKey, params: JobParams) -> Job:
+async def _create(tx: Tx, key: ApiKey, params: JobParams) -> tuple[Job, OutboxMessage | None]:
     status: JobStatus = "scheduled" if params.run_at is not None else "queued"
     job = await jobs.insert(
         tx,
@@ -86,6 +89,9 @@ async def _create(tx: Tx, key: ApiKey, params: JobParams) -> Job:
         run_at=params.run_at,
     )
     await events.append(tx, job.id, "job.created", {"status": status, "kind": job.kind})
-    if status == "queued":
-        await outbox.add(tx, actor=ACTOR_FOR_KIND[job.kind], job_id=job.id, seq=job.dispatch_seq)
-    return job
+    if status != "queued":
+        return job, None
+    message = await outbox.add(
+        tx, actor=ACTOR_FOR_KIND[job.kind], job_id=job.id, seq=job.dispatch_seq
+    )
+    return job, message

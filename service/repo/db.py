@@ -7,15 +7,19 @@ commit. Nothing outside ``service.repo`` imports SQLAlchemy.
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Mapping
 from contextlib import asynccontextmanager
+from typing import Any
 
 import msgspec
-from sqlalchemy import text
+from sqlalchemy import TextClause, text
+from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
 from sqlalchemy.engine import make_url
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
 
-__all__ = ["Database", "Tx", "async_url"]
+__all__ = ["Database", "RawQuery", "Tx", "async_url"]
+
+_ASYNCPG = asyncpg_dialect.dialect()  # type: ignore[no-untyped-call]
 
 
 def _json_text(value: object) -> str:
@@ -70,3 +74,26 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+
+
+class RawQuery:
+    """A statement the hot path runs on the asyncpg connection itself.
+
+    SQLAlchemy's per-execution work (bind processing, result metadata, rows) costs
+    more CPU than the query for the two statements every page runs; these skip it
+    and still run on the caller's connection, in its transaction.
+    """
+
+    def __init__(self, statement: TextClause) -> None:
+        compiled = statement.compile(dialect=_ASYNCPG)
+        self.sql = compiled.string
+        self._names = tuple(compiled.positiontup or ())
+
+    async def fetchrow(self, conn: Tx, binds: Mapping[str, object]) -> Mapping[str, Any] | None:
+        raw = await conn.get_raw_connection()
+        driver = raw.driver_connection
+        assert driver is not None
+        row: Mapping[str, Any] | None = await driver.fetchrow(
+            self.sql, *(binds[name] for name in self._names)
+        )
+        return row

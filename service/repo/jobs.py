@@ -9,13 +9,14 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime
+from typing import Any
 
 import msgspec
-from sqlalchemy import Row, RowMapping, func, select, update
+from sqlalchemy import Row, RowMapping, func, select, text, update
 
 from service.jobs.params import EnrichParams, JobParams, ScrapeParams
 from service.jobs.records import Job, JobError, JobKind, JobStatus
-from service.repo.db import Tx
+from service.repo.db import RawQuery, Tx
 from service.repo.schema import jobs
 
 __all__ = [
@@ -56,9 +57,13 @@ async def insert(
     return _job((await tx.execute(statement)).one())
 
 
+_GET = RawQuery(text("SELECT * FROM jobs WHERE id = :job_id"))
+
+
 async def get(tx: Tx, job_id: uuid.UUID) -> Job | None:
-    row = (await tx.execute(select(jobs).where(jobs.c.id == job_id))).one_or_none()
-    return None if row is None else _job(row)
+    """Every message starts by reading its job: on the hot path, so a raw query."""
+    row = await _GET.fetchrow(tx, {"job_id": job_id})
+    return None if row is None else job_from_row(row)
 
 
 async def get_owned(tx: Tx, job_id: uuid.UUID, api_key_id: uuid.UUID) -> Job | None:
@@ -122,15 +127,23 @@ def _job(row: Row[tuple[object, ...]]) -> Job:
     return job_from_row(row._mapping)
 
 
-def job_from_row(m: RowMapping) -> Job:
+def job_from_row(m: Mapping[str, Any] | RowMapping) -> Job:
     """A job from a row holding every column of ``jobs`` (and perhaps more)."""
-    params_type: type[JobParams] = ScrapeParams if m["kind"] == "scrape" else EnrichParams
+    params_type: type[ScrapeParams] | type[EnrichParams] = (
+        ScrapeParams if m["kind"] == "scrape" else EnrichParams
+    )
+    raw_params = m["params"]
+    params = (
+        msgspec.json.decode(raw_params, type=params_type)
+        if isinstance(raw_params, str)  # straight from asyncpg
+        else msgspec.convert(raw_params, type=params_type)
+    )
     error = None
     if m["error_type"] is not None:
         error = JobError(type=m["error_type"], message=m["error_message"], page=m["error_page"])
     fields: Sequence[str] = [f for f in Job.__struct_fields__ if f not in ("params", "error")]
     return Job(
-        params=msgspec.convert(m["params"], type=params_type),
+        params=params,
         error=error,
         **{f: m[f] for f in fields},
     )

@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from functools import cache
 
 import msgspec
-from sqlalchemy import TextualSelect, text
-from sqlalchemy.dialects.postgresql import JSONB
+from sqlalchemy import text
 
 from service.jobs.records import Job
-from service.repo.db import Tx
+from service.repo.db import RawQuery, Tx
 from service.repo.jobs import job_from_row
 from service.repo.lead_writes import LeadWrite
+from service.repo.outbox import OutboxMessage
 
 __all__ = ["PageWrite", "commit_page"]
 
@@ -109,8 +109,9 @@ next AS (
     INSERT INTO outbox (actor, job_id, seq)
     SELECT CAST(:next_actor AS text), moved.id, moved.dispatch_seq
     FROM moved WHERE moved.status = 'running'
+    RETURNING id
 )
-SELECT * FROM moved
+SELECT moved.*, (SELECT id FROM next) AS outbox_id FROM moved
 """
 
 _JOB = """
@@ -122,14 +123,17 @@ job AS (
 
 
 @cache
-def _statement(lead_ctes: str) -> TextualSelect:
+def _statement(lead_ctes: str) -> RawQuery:
     # Only our own constant fragments are formatted in; values are bound.
-    return text(f"WITH {_JOB}{lead_ctes},{_ADVANCE}").columns(params=JSONB)
+    return RawQuery(text(f"WITH {_JOB}{lead_ctes},{_ADVANCE}"))
 
 
-async def commit_page(tx: Tx, job: Job, write: PageWrite) -> Job | None:
-    """Commit the page for ``job`` as it was read; the job as it now is, or None if that
-    read is stale (another message advanced the job, or it stopped running)."""
+async def commit_page(
+    tx: Tx, job: Job, write: PageWrite
+) -> tuple[Job, OutboxMessage | None] | None:
+    """Commit the page for ``job`` as it was read: the job as it now is, with its next
+    message if it goes on; None if that read is stale (another message advanced the
+    job, or it stopped running)."""
     statement = _statement(write.leads.ctes)
     binds = {
         **write.leads.binds,
@@ -151,5 +155,13 @@ async def commit_page(tx: Tx, job: Job, write: PageWrite) -> Job | None:
         "not_found": (write.outcomes or {}).get("not_found", 0),
         "failed": (write.outcomes or {}).get("failed", 0),
     }
-    row = (await tx.execute(statement, binds)).mappings().one_or_none()
-    return None if row is None else job_from_row(row)
+    row = await statement.fetchrow(tx, binds)
+    if row is None:
+        return None
+    moved = job_from_row(row)
+    if row["outbox_id"] is None:
+        return moved, None
+    message = OutboxMessage(
+        id=row["outbox_id"], actor=write.next_actor, job_id=moved.id, seq=moved.dispatch_seq
+    )
+    return moved, message
