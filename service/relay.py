@@ -1,8 +1,10 @@
 """The outbox relay: publishes the messages that committed transactions wrote to the outbox.
 
-Every API and worker process runs one. The code that commits a message hands it
-over at once (``dispatch``); the relay publishes it with broker confirms from its
-own thread, so the event loop never blocks on the broker, then deletes the row.
+Every API and worker process runs one. The code that commits a message either
+publishes it itself and reports it (``published``: a worker's thread after a page)
+or hands it over (``dispatch``: the API), and the relay publishes it with broker
+confirms from its own thread, so the event loop never blocks on the broker. Rows
+of published messages are deleted in batches.
 Once a second it also sweeps for rows older than a few seconds that nobody
 deleted: messages whose process died between commit and publish. A crash after
 publishing and before deleting publishes a message twice, which the job's
@@ -47,6 +49,8 @@ class OutboxRelay:
         self._orphan_after_s = orphan_after_s
         self._batch_size = batch_size
         self._pending: list[OutboxMessage] = []
+        self._published: list[int] = []
+        self._loop: asyncio.AbstractEventLoop | None = None
         self._wakeup = asyncio.Event()
         # Publishing blocks on broker I/O; one thread keeps it off the event loop
         # and keeps to one broker connection.
@@ -59,8 +63,18 @@ class OutboxRelay:
             self._pending.extend(messages)
             self._wakeup.set()
 
+    def published(self, messages: Sequence[OutboxMessage]) -> None:
+        """Another thread published these (with confirms): forget them. Thread-safe."""
+        if messages and self._loop is not None:
+            self._loop.call_soon_threadsafe(self._forget, [m.id for m in messages])
+
+    def _forget(self, ids: list[int]) -> None:
+        self._published.extend(ids)
+        self._wakeup.set()
+
     def start(self) -> None:
-        self._task = asyncio.get_running_loop().create_task(self._run(), name="outbox-relay")
+        self._loop = asyncio.get_running_loop()
+        self._task = self._loop.create_task(self._run(), name="outbox-relay")
 
     async def stop(self) -> None:
         if self._task is not None:
@@ -69,6 +83,7 @@ class OutboxRelay:
                 await self._task
         with contextlib.suppress(Exception):
             await self._publish_pending()
+            await self._delete_published()
         self._executor.shutdown(wait=True)
 
     async def sweep(self) -> int:
@@ -94,6 +109,7 @@ class OutboxRelay:
             self._wakeup.clear()
             try:
                 await self._publish_pending()
+                await self._delete_published()
                 if loop.time() >= next_sweep:
                     next_sweep = loop.time() + self._sweep_interval_s
                     await self.sweep()
@@ -107,8 +123,14 @@ class OutboxRelay:
             batch = self._pending[: self._batch_size]
             del self._pending[: self._batch_size]
             await self._publish(batch)
+            self._forget([m.id for m in batch])
+
+    async def _delete_published(self) -> None:
+        while self._published:
+            ids = self._published[: self._batch_size]
+            del self._published[: self._batch_size]
             async with self._db.connect() as conn:
-                await outbox.remove(conn, [m.id for m in batch])
+                await outbox.remove(conn, ids)
 
     async def _publish(self, messages: Sequence[OutboxMessage]) -> None:
         loop = asyncio.get_running_loop()

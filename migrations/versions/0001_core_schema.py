@@ -127,11 +127,12 @@ def upgrade() -> None:
             ["api_key_id"], ["api_keys.id"], name=op.f("fk_jobs_api_key_id_api_keys")
         ),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_jobs")),
+        postgresql_with={"fillfactor": "70"},
     )
     op.create_index(
         "ix_jobs_active",
         "jobs",
-        ["status", "updated_at"],
+        ["status"],
         unique=False,
         postgresql_where=sa.text("status IN ('scheduled', 'queued', 'running')"),
     )
@@ -220,10 +221,9 @@ def upgrade() -> None:
         sa.ForeignKeyConstraint(
             ["lead_id"], ["leads.id"], name=op.f("fk_job_leads_lead_id_leads"), ondelete="CASCADE"
         ),
-        sa.PrimaryKeyConstraint("job_id", "lead_id", name=op.f("pk_job_leads")),
+        sa.PrimaryKeyConstraint("lead_id", "job_id", name=op.f("pk_job_leads")),
         sa.UniqueConstraint("job_id", "position", name=op.f("uq_job_leads_job_id_position")),
     )
-    op.create_index(op.f("ix_job_leads_lead_id"), "job_leads", ["lead_id"], unique=False)
     op.create_table(
         "job_pages",
         sa.Column("job_id", sa.UUID(), nullable=False),
@@ -252,7 +252,6 @@ def downgrade() -> None:
     op.execute("DROP TRIGGER job_events_notify ON job_events")
     op.execute("DROP FUNCTION leadjobs_notify_job_event()")
     op.drop_table("job_pages")
-    op.drop_index(op.f("ix_job_leads_lead_id"), table_name="job_leads")
     op.drop_table("job_leads")
     op.drop_index("ix_job_events_job_id_id", table_name="job_events")
     op.drop_table("job_events")

@@ -1,4 +1,6 @@
-"""The actors. Thin: decode the message, make one call into the job runner."""
+"""The actors. Thin: decode the message, make one call into the job runner, send what it
+committed. They are plain functions run by Dramatiq's worker threads; the runner's
+coroutine runs on the process's event loop, and the publish happens in the thread."""
 
 from __future__ import annotations
 
@@ -8,7 +10,7 @@ from collections.abc import Mapping
 import dramatiq
 
 from service.actors.broker import queue_name
-from service.actors.resources import runtime
+from service.actors.resources import resources
 from service.jobs import runner
 from service.jobs.messages import ENRICH_BATCH, SCRAPE_PAGE
 from service.settings import Settings
@@ -18,17 +20,19 @@ __all__ = ["RETRIES_EXHAUSTED", "declare_actors"]
 RETRIES_EXHAUSTED = "jobs.retries_exhausted"
 
 
-async def advance_job(job_id: str, seq: int) -> None:
-    await runner.advance(runtime(), uuid.UUID(job_id), seq)
+def advance_job(job_id: str, seq: int) -> None:
+    res = resources()
+    res.send(res.run(runner.advance(res.runtime, uuid.UUID(job_id), seq)))
 
 
-async def retries_exhausted(message: Mapping[str, object], info: Mapping[str, object]) -> None:
+def retries_exhausted(message: Mapping[str, object], info: Mapping[str, object]) -> None:
     """A page or batch kept failing for a reason of ours: fail its job rather than leave it."""
     args = message.get("args")
     if not isinstance(args, list) or not args or not isinstance(args[0], str):
         return
     detail = f"internal error, gave up after {info.get('retries')} retries; see the worker logs"
-    await runner.fail_internal(runtime(), uuid.UUID(args[0]), detail)
+    res = resources()
+    res.run(runner.fail_internal(res.runtime, uuid.UUID(args[0]), detail))
 
 
 def declare_actors(

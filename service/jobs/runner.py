@@ -9,14 +9,14 @@ redelivered or duplicated message changes nothing twice:
 3. one transaction under the job's row lock: re-check the message is current,
    store the leads, checkpoint the page, move the counters, append the event,
    and write the next message to the outbox (or finish the job);
-4. after commit, hand the next message to the outbox relay, which publishes it.
+4. after commit, return the next message: the caller publishes it (and the outbox
+   relay does, should the caller die first).
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from service.jobs import enrich, scrape
@@ -39,36 +39,40 @@ class Runtime:
     db: Database
     provider: LeadProvider
     retry: RetryPolicy
-    # Publishes messages that a committed transaction wrote to the outbox.
-    dispatch: Callable[[Sequence[OutboxMessage]], None]
 
 
-async def advance(rt: Runtime, job_id: uuid.UUID, seq: int) -> None:
-    """Handle the message (job_id, seq): one page or batch of the job, or nothing if stale."""
+async def advance(rt: Runtime, job_id: uuid.UUID, seq: int) -> list[OutboxMessage]:
+    """Handle the message (job_id, seq): one page or batch of the job, or nothing if stale.
+
+    Returns the messages the handling committed to the outbox, for the caller to publish.
+    """
     async with rt.db.connect() as conn:
-        job = await jobs.get(conn, job_id)
-    if job is None or job.dispatch_seq != seq or job.status not in ("queued", "running"):
-        return
+        job = _current(await jobs.get(conn, job_id), seq)
+    if job is None:
+        return []
     if job.cancel_requested:
         await _finish(rt, job_id, seq, "cancelled")
-        return
+        return []
     if job.status == "queued":
-        started = await _start(rt, job_id, seq)
-        if started is None or started.status != "running":
-            return
-        job = started
-    unit = UNIT_FOR_KIND[job.kind]
+        job = await _start(rt, job_id, seq)
+        if job is None or job.status != "running":
+            return []
     try:
         fetched = await _fetch(rt, job)
     except ProviderTransient as exc:
-        await _retry_or_give_up(rt, job, exc)
-        return
+        return await _retry_or_give_up(rt, job, exc)
     except ProviderPermanent as exc:
-        error = JobError(type="provider_rejected", message=str(exc), page=job.pages_done + 1)
-        await _finish(rt, job_id, seq, "failed", error)
-        log.warning("job %s failed: %s %d rejected: %s", job_id, unit, job.pages_done + 1, exc)
-        return
-    await _store(rt, job, fetched)
+        page = job.pages_done + 1
+        await _finish(
+            rt,
+            job_id,
+            seq,
+            "failed",
+            JobError(type="provider_rejected", message=str(exc), page=page),
+        )
+        log.warning("job %s failed: %s %d rejected: %s", job_id, UNIT_FOR_KIND[job.kind], page, exc)
+        return []
+    return await _store(rt, job, fetched)
 
 
 async def fail_internal(rt: Runtime, job_id: uuid.UUID, message: str) -> None:
@@ -112,45 +116,45 @@ async def _planned_units(tx: Tx, provider: LeadProvider, job: Job) -> int:
     return scrape.first_estimate(job.params, provider.page_size)
 
 
-async def _store(rt: Runtime, job: Job, fetched: Fetched) -> None:
+async def _store(rt: Runtime, job: Job, fetched: Fetched) -> list[OutboxMessage]:
     """Commit the page in one statement, which writes nothing if ``job`` was read stale."""
     async with rt.db.connect() as conn:
         committed = await page_commit.commit_page(conn, job, fetched.plan(job))
-    if committed is not None and committed[1] is not None:
-        rt.dispatch([committed[1]])
+    if committed is None or committed[1] is None:
+        return []
+    return [committed[1]]
 
 
-async def _retry_or_give_up(rt: Runtime, job: Job, exc: ProviderTransient) -> None:
+async def _retry_or_give_up(rt: Runtime, job: Job, exc: ProviderTransient) -> list[OutboxMessage]:
     unit, number = UNIT_FOR_KIND[job.kind], job.pages_done + 1
     failed_attempts = job.page_attempts + 1
     delay = rt.retry.delay_ms(failed_attempts, exc.retry_after_s)
     async with rt.db.transaction() as tx:
         current = _current(await jobs.lock(tx, job.id), job.dispatch_seq)
         if current is None:
-            return
+            return []
         if delay is None:
             message = f"{unit} {number}: gave up after {failed_attempts} attempts: {exc}"
             error = JobError(type="provider_unavailable", message=message, page=number)
             await _end(tx, current, "failed", error)
             log.warning("job %s failed: %s", job.id, message)
-        else:
-            current = await jobs.record_retry(tx, job.id)
-            data: events.EventData = {
-                unit: number,
-                "attempt": failed_attempts,
-                "delay_ms": delay,
-                "error": str(exc),
-            }
-            await events.append(tx, job.id, f"{unit}.retrying", data)
-            retry = await outbox.add(
-                tx,
-                actor=ACTOR_FOR_KIND[job.kind],
-                job_id=job.id,
-                seq=current.dispatch_seq,
-                delay_ms=delay,
-            )
-    if delay is not None:
-        rt.dispatch([retry])
+            return []
+        current = await jobs.record_retry(tx, job.id)
+        data: events.EventData = {
+            unit: number,
+            "attempt": failed_attempts,
+            "delay_ms": delay,
+            "error": str(exc),
+        }
+        await events.append(tx, job.id, f"{unit}.retrying", data)
+        retry = await outbox.add(
+            tx,
+            actor=ACTOR_FOR_KIND[job.kind],
+            job_id=job.id,
+            seq=current.dispatch_seq,
+            delay_ms=delay,
+        )
+    return [retry]
 
 
 async def _finish(
