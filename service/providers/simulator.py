@@ -8,6 +8,7 @@ exactly what the first delivery did. ``simulate`` knobs add latency and faults.
 from __future__ import annotations
 
 import asyncio
+import functools
 import hashlib
 import re
 import unicodedata
@@ -161,6 +162,7 @@ def _names(target: EnrichTarget, draw: _Draw) -> tuple[str, str]:
     return draw.pick(words.FIRST_NAMES), draw.pick(words.LAST_NAMES)
 
 
+@functools.lru_cache(maxsize=4096)
 def _slug(text: str) -> str:
     ascii_text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return re.sub(r"[^a-z0-9]+", "", ascii_text.lower()) or "x"

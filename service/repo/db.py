@@ -37,20 +37,25 @@ def async_url(database_url: str) -> str:
 
 class Database:
     def __init__(self, database_url: str, *, pool_size: int = 10, application_name: str) -> None:
-        self.engine: AsyncEngine = create_async_engine(
-            async_url(database_url),
-            pool_size=pool_size,
-            max_overflow=pool_size,
-            # No pre-ping: it costs three round trips per checkout on the hot path. A
-            # connection that died fails its statement, SQLAlchemy discards it, and the
-            # message or request is retried; recycling bounds how stale one can get.
-            pool_recycle=1800,
-            json_serializer=_json_text,
-            json_deserializer=msgspec.json.decode,
-            connect_args={"server_settings": {"application_name": application_name}},
-        )
-        # Reads that need no transaction skip BEGIN and ROLLBACK: one round trip each.
-        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
+        def engine(**options: object) -> AsyncEngine:
+            return create_async_engine(
+                async_url(database_url),
+                pool_size=pool_size,
+                max_overflow=pool_size,
+                # No pre-ping: it costs three round trips per checkout on the hot path. A
+                # connection that died fails its statement, SQLAlchemy discards it, and
+                # the message or request is retried; recycling bounds how stale one gets.
+                pool_recycle=1800,
+                json_serializer=_json_text,
+                json_deserializer=msgspec.json.decode,
+                connect_args={"server_settings": {"application_name": application_name}},
+                **options,
+            )
+
+        self.engine = engine()
+        # Statements that need no transaction around them skip BEGIN and COMMIT: one
+        # round trip each. A pool of its own, so no checkout switches isolation levels.
+        self._autocommit = engine(isolation_level="AUTOCOMMIT")
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
@@ -74,6 +79,7 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
+        await self._autocommit.dispose()
 
 
 class RawQuery:
