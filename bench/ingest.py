@@ -153,7 +153,7 @@ async def _admin(sql: str) -> None:
 def _delete_queues(prefix: str) -> None:
     connection = pika.BlockingConnection(pika.URLParameters(BROKER_URL))
     channel = connection.channel()
-    for queue in ("scrape", "enrich", "control"):
+    for queue in ("scrape", "enrich", "control", "webhooks"):
         for suffix in ("", ".DQ", ".XQ"):
             channel.queue_delete(queue=f"{prefix}.{queue}{suffix}")
     connection.close()

@@ -18,7 +18,14 @@ from service.errors import InvalidInput, Unauthorized
 from service.jobs.records import ApiKey
 from service.repo import Database, api_keys
 
-__all__ = ["KeyLimits", "NewKey", "authenticate", "create_key", "hash_key"]
+__all__ = [
+    "KeyLimits",
+    "NewKey",
+    "authenticate",
+    "create_key",
+    "hash_key",
+    "new_webhook_secret",
+]
 
 KEY_PREFIX = "lj_"
 
@@ -41,6 +48,11 @@ class NewKey(msgspec.Struct, frozen=True, kw_only=True):
     max_running: int
 
 
+def new_webhook_secret() -> str:
+    """A Standard Webhooks secret: ``whsec_`` and base64 of random bytes."""
+    return "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+
+
 def hash_key(key: str) -> str:
     return hashlib.sha256(key.encode()).hexdigest()
 
@@ -50,7 +62,7 @@ async def create_key(db: Database, name: str, limits: KeyLimits) -> NewKey:
     if not 1 <= len(name) <= 100:
         raise InvalidInput.field("name", "must be 1-100 characters")
     key = KEY_PREFIX + secrets.token_urlsafe(32)
-    secret = "whsec_" + base64.b64encode(secrets.token_bytes(24)).decode()
+    secret = new_webhook_secret()
     async with db.transaction() as tx:
         record = await api_keys.insert(
             tx,

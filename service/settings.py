@@ -45,6 +45,9 @@ class Settings:
     stall_seconds: int
     retention_days: int
     webhook_allow_private: bool
+    webhook_max_attempts: int
+    webhook_backoff_ms: int
+    webhook_timeout_s: int
     log_format: LogFormat
 
     @classmethod
@@ -88,6 +91,11 @@ class Settings:
             stall_seconds=read.integer("LEADJOBS_STALL_SECONDS", 300, low=5, high=86_400),
             retention_days=read.integer("LEADJOBS_RETENTION_DAYS", 30, low=1, high=3650),
             webhook_allow_private=read.boolean("LEADJOBS_WEBHOOK_ALLOW_PRIVATE", False),
+            webhook_max_attempts=read.integer("LEADJOBS_WEBHOOK_MAX_ATTEMPTS", 8, low=1, high=20),
+            webhook_backoff_ms=read.integer(
+                "LEADJOBS_WEBHOOK_BACKOFF_MS", 5000, low=1, high=60_000
+            ),
+            webhook_timeout_s=read.integer("LEADJOBS_WEBHOOK_TIMEOUT_S", 10, low=1, high=60),
             log_format=read.choice("LEADJOBS_LOG_FORMAT", get_args(LogFormat), "json"),
         )
 

@@ -24,7 +24,7 @@ from tests.support.processes import Service, free_port, run_cli, wait_for_worker
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 BROKER_URL = os.environ.get("BROKER_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
-QUEUES = ("scrape", "enrich", "control")
+QUEUES = ("scrape", "enrich", "control", "webhooks")
 
 
 @dataclass(frozen=True)
@@ -116,10 +116,17 @@ def stack_factory(
         return stack
 
     yield start
+    unexpected = []
     for stack in started:
         stack.worker.stop()
         stack.api.stop()
         _delete_queues(stack.env["LEADJOBS_QUEUE_PREFIX"])
+        for service in (stack.api, stack.worker):
+            log = service.log_path.read_text(errors="replace")
+            # Retried internal errors still end well; they must fail the run all the same.
+            if "unhandled exception" in log or "Traceback" in log:
+                unexpected.append(f"{service.log_path}:\n{service.log_tail(80)}")
+    assert not unexpected, "service processes logged unexpected errors:\n" + "\n".join(unexpected)
 
 
 def _delete_queues(prefix: str) -> None:

@@ -12,7 +12,7 @@ import dramatiq
 from service.actors.broker import queue_name
 from service.actors.resources import resources
 from service.jobs import runner
-from service.jobs.messages import ENRICH_BATCH, SCRAPE_PAGE
+from service.jobs.messages import ENRICH_BATCH, SCRAPE_PAGE, WEBHOOK_DELIVER
 from service.settings import Settings
 
 __all__ = ["RETRIES_EXHAUSTED", "declare_actors"]
@@ -25,6 +25,11 @@ def advance_job(job_id: str, seq: int) -> None:
     res.send(res.run(runner.advance(res.runtime, uuid.UUID(job_id), seq)))
 
 
+def deliver_webhook(job_id: str, attempt: int) -> None:
+    res = resources()
+    res.send(res.run(res.webhooks.deliver(uuid.UUID(job_id), attempt)))
+
+
 def retries_exhausted(message: Mapping[str, object], info: Mapping[str, object]) -> None:
     """A page or batch kept failing for a reason of ours: fail its job rather than leave it."""
     args = message.get("args")
@@ -32,7 +37,7 @@ def retries_exhausted(message: Mapping[str, object], info: Mapping[str, object])
         return
     detail = f"internal error, gave up after {info.get('retries')} retries; see the worker logs"
     res = resources()
-    res.run(runner.fail_internal(res.runtime, uuid.UUID(args[0]), detail))
+    res.send(res.run(runner.fail_internal(res.runtime, uuid.UUID(args[0]), detail)))
 
 
 def declare_actors(
@@ -54,4 +59,7 @@ def declare_actors(
     declare(advance_job, SCRAPE_PAGE, "scrape", on_retry_exhausted=RETRIES_EXHAUSTED)
     declare(advance_job, ENRICH_BATCH, "enrich", on_retry_exhausted=RETRIES_EXHAUSTED)
     declare(retries_exhausted, RETRIES_EXHAUSTED, "control")
+    # Failed deliveries are retried by the sender, through the outbox; Dramatiq's
+    # retries cover only our own errors, such as the database being down.
+    declare(deliver_webhook, WEBHOOK_DELIVER, "webhooks")
     return actors

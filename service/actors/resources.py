@@ -7,17 +7,21 @@ never ran instead of letting an actor limp on without a database.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Coroutine, Mapping, Sequence
 from dataclasses import dataclass
 from typing import TypeVar
 
 import dramatiq
+import httpx
 from dramatiq.asyncio import EventLoopThread, get_event_loop_thread
 from dramatiq.middleware import Middleware
 
 from service.actors.publisher import DramatiqPublisher
+from service.jobs.maintenance import Maintenance, Schedule
 from service.jobs.retry import RetryPolicy
 from service.jobs.runner import Runtime
+from service.jobs.webhooks import WebhookSender, WebhookTargets
 from service.providers import build_provider
 from service.relay import OutboxRelay
 from service.repo import Database
@@ -33,9 +37,11 @@ BOOT_TIMEOUT_S = 30
 @dataclass(frozen=True, slots=True)
 class Resources:
     runtime: Runtime
+    webhooks: WebhookSender
     relay: OutboxRelay
     publisher: DramatiqPublisher
     loop: EventLoopThread
+    maintenance: asyncio.Task[None]
 
     def run(self, coroutine: Coroutine[object, object, _T]) -> _T:
         """Run on the process's event loop; honours Dramatiq's time limits and shutdown."""
@@ -70,8 +76,7 @@ class WorkerResources(Middleware):
         global _resources  # noqa: PLW0603 - one set of resources per worker process
         loop = _loop_thread()
         publisher = DramatiqPublisher(broker, self._actors)
-        runtime, relay = _on(loop, self._open(publisher, worker.worker_threads))
-        _resources = Resources(runtime=runtime, relay=relay, publisher=publisher, loop=loop)
+        _resources = _on(loop, self._open(publisher, loop, worker.worker_threads))
 
     def before_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
         global _resources  # noqa: PLW0603
@@ -80,8 +85,8 @@ class WorkerResources(Middleware):
             _resources = None
 
     async def _open(
-        self, publisher: DramatiqPublisher, threads: int
-    ) -> tuple[Runtime, OutboxRelay]:
+        self, publisher: DramatiqPublisher, loop: EventLoopThread, threads: int
+    ) -> Resources:
         settings = self._settings
         db = Database(
             settings.database_url, pool_size=threads + 2, application_name="leadjobs-worker"
@@ -97,10 +102,36 @@ class WorkerResources(Middleware):
                 cap_ms=settings.retry_backoff_max_ms,
             ),
         )
-        return runtime, relay
+        webhooks = WebhookSender(
+            db=db,
+            client=httpx.AsyncClient(follow_redirects=False, trust_env=False),
+            targets=WebhookTargets(allow_private=settings.webhook_allow_private),
+            max_attempts=settings.webhook_max_attempts,
+            backoff_ms=settings.webhook_backoff_ms,
+            timeout_s=settings.webhook_timeout_s,
+        )
+        maintenance = Maintenance(
+            db,
+            relay.dispatch,
+            stall_seconds=settings.stall_seconds,
+            retention_days=settings.retention_days,
+            schedule=Schedule(stalled_jobs=min(10.0, settings.stall_seconds / 2)),
+        )
+        return Resources(
+            runtime=runtime,
+            webhooks=webhooks,
+            relay=relay,
+            publisher=publisher,
+            loop=loop,
+            maintenance=asyncio.get_running_loop().create_task(maintenance.run()),
+        )
 
 
 async def _close(res: Resources) -> None:
+    res.maintenance.cancel()
+    with contextlib.suppress(asyncio.CancelledError):
+        await res.maintenance
+    await res.webhooks.client.aclose()
     await res.relay.stop()
     await res.runtime.provider.aclose()
     await res.runtime.db.dispose()

@@ -7,7 +7,7 @@ import sys
 from collections.abc import Sequence
 from typing import NoReturn
 
-from service.cli import client, keys, serve
+from service.cli import client, keys, maintenance, serve
 from service.cli.common import CliError
 
 __all__ = ["main"]
@@ -27,6 +27,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.register(commands)
     keys.register(commands)
+    maintenance.register(commands)
     client.register(commands)
     return parser
 

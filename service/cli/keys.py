@@ -14,7 +14,7 @@ import msgspec
 from service.cli.common import CliError, load_settings
 from service.errors import ServiceError
 from service.jobs.records import ApiKey
-from service.keys import KeyLimits, create_key
+from service.keys import KeyLimits, create_key, new_webhook_secret
 from service.repo import Database, api_keys
 
 __all__ = ["register"]
@@ -40,6 +40,11 @@ def register(commands: argparse._SubParsersAction[Any]) -> None:
     update = actions.add_parser("update", help="change a key's limits")
     update.add_argument("id", type=_key_id)
     _limit_options(update, defaults=None)
+    update.add_argument(
+        "--rotate-webhook-secret",
+        action="store_true",
+        help="make a new webhook secret and print it once; webhooks are signed with it from now",
+    )
     update.add_argument("--json", action="store_true")
     update.set_defaults(run=_update)
 
@@ -145,8 +150,15 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _update(args: argparse.Namespace) -> int:
+    secret = new_webhook_secret() if args.rotate_webhook_secret else None
+
     async def change(db: Database) -> ApiKey | None:
         async with db.transaction() as tx:
+            if (
+                secret is not None
+                and await api_keys.rotate_webhook_secret(tx, args.id, secret) is None
+            ):
+                return None
             return await api_keys.set_limits(
                 tx,
                 args.id,
@@ -159,6 +171,8 @@ def _update(args: argparse.Namespace) -> int:
     if key is None:
         raise CliError(f"no key {args.id}")
     _print_keys([key], args.json)
+    if secret is not None and not args.json:
+        print(f"new webhook secret: {secret}")
     return 0
 
 

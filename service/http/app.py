@@ -21,6 +21,7 @@ from service.http.jobs import JobsController
 from service.http.problems import exception_handlers
 from service.http.state import AppState, app_state
 from service.jobs.submit import Submitter
+from service.jobs.webhooks import WebhookTargets
 from service.relay import OutboxRelay
 from service.repo import Database
 from service.settings import Settings
@@ -41,8 +42,12 @@ def create_app(settings: Settings) -> Litestar:
             settings=settings,
             db=db,
             submitter=Submitter(
-                db=db, dispatch=relay.dispatch, simulate_allowed=settings.provider == "simulator"
+                db=db,
+                dispatch=relay.dispatch,
+                simulate_allowed=settings.provider == "simulator",
+                webhook_targets=WebhookTargets(allow_private=settings.webhook_allow_private),
             ),
+            dispatch=relay.dispatch,
             ping_broker=lambda: asyncio.to_thread(ping, settings, PROBE_TIMEOUT_S),
         )
         try:

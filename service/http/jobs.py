@@ -1,26 +1,43 @@
-"""/v1/jobs: submit, read, results and events. Handlers validate, call the job service, return."""
+"""/v1/jobs: submit, list, read, control, results and events.
+
+Handlers validate, make one call into the job service, publish what it committed,
+and return.
+"""
 
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import Annotated, Literal
 
+import msgspec
 from litestar import Controller, Response, get, post
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 from litestar.response import Stream
 
 from service.http.state import AppState
-from service.jobs import export, queries
+from service.jobs import control, export, queries
 from service.jobs.params import EnrichParams, JobParams, ScrapeParams
-from service.jobs.records import ApiKey
+from service.jobs.records import ApiKey, JobKind, JobStatus
+from service.jobs.submit import Submission
 from service.jobs.views import JobView, job_view
+from service.repo.jobs import HistoryFilter
 
-__all__ = ["JobsController"]
+__all__ = ["BatchSubmit", "JobsController"]
 
 Limit = Annotated[int, Parameter(ge=1, le=200, description="items per page (1-200)")]
 Cursor = Annotated[
     str | None, Parameter(max_length=200, description="next_cursor of the previous page")
+]
+IdempotencyKey = Annotated[
+    str | None,
+    Parameter(
+        header="Idempotency-Key",
+        min_length=1,
+        max_length=255,
+        description="repeat a submit safely: the same key and body return the original (200)",
+    ),
 ]
 ExportFormat = Annotated[
     Literal["json", "csv", "jsonl"],
@@ -28,9 +45,30 @@ ExportFormat = Annotated[
 ]
 
 
-async def _accepted(svc: AppState, api_key: ApiKey, params: JobParams) -> Response[JobView]:
-    job = await svc.submitter.submit(api_key, params)
-    return Response(job_view(job), status_code=202, headers={"Location": f"/v1/jobs/{job.id}"})
+class BatchSubmit(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
+    jobs: Annotated[
+        list[JobParams],
+        msgspec.Meta(min_length=1, max_length=50, description="1-50 jobs, each with its kind"),
+    ]
+
+
+class BatchView(msgspec.Struct, frozen=True):
+    jobs: list[JobView]
+    batch_id: uuid.UUID | None = None
+
+
+class JobsPage(msgspec.Struct, frozen=True):
+    items: list[JobView]
+    next_cursor: str | None
+
+
+def _submitted(svc: AppState, done: Submission) -> Response[JobView]:
+    job = done.jobs[0]
+    return Response(
+        job_view(job),
+        status_code=200 if done.replayed else 202,
+        headers={"Location": f"/v1/jobs/{job.id}"},
+    )
 
 
 class JobsController(Controller):
@@ -43,12 +81,15 @@ class JobsController(Controller):
         data: JSONBody[ScrapeParams],
         api_key: NamedDependency[ApiKey],
         svc: NamedDependency[AppState],
+        idempotency_key: IdempotencyKey = None,
     ) -> Response[JobView]:
         """Walk a lead source's search results page by page, in the background.
 
-        Returns 202 with the job and its `Location`; poll it, or read its events.
+        202 with the job and its `Location`; 200 with the original job when an
+        `Idempotency-Key` repeats an earlier submit.
         """
-        return await _accepted(svc, api_key, data)
+        done = await svc.submitter.submit(api_key, data, idempotency_key=idempotency_key)
+        return _submitted(svc, done)
 
     @post("/enrich", status_code=202, summary="Submit an enrich job")
     async def submit_enrich(
@@ -56,15 +97,80 @@ class JobsController(Controller):
         data: JSONBody[EnrichParams],
         api_key: NamedDependency[ApiKey],
         svc: NamedDependency[AppState],
+        idempotency_key: IdempotencyKey = None,
     ) -> Response[JobView]:
         """Add contact data to up to 1000 given leads, or to the leads of a finished scrape job."""
-        return await _accepted(svc, api_key, data)
+        done = await svc.submitter.submit(api_key, data, idempotency_key=idempotency_key)
+        return _submitted(svc, done)
+
+    @post("/batch", status_code=202, summary="Submit 1-50 jobs at once, all or none")
+    async def submit_batch(
+        self,
+        data: JSONBody[BatchSubmit],
+        api_key: NamedDependency[ApiKey],
+        svc: NamedDependency[AppState],
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response[BatchView]:
+        """Every job valid, or none created: a 400 names the bad job's index and field.
+
+        The jobs share a `batch_id` that `GET /v1/jobs?batch_id=` filters by.
+        """
+        done = await svc.submitter.submit_batch(api_key, data.jobs, idempotency_key=idempotency_key)
+        body = BatchView(jobs=[job_view(job) for job in done.jobs], batch_id=done.batch_id)
+        return Response(body, status_code=200 if done.replayed else 202)
+
+    @get("/", summary="Your jobs, newest first")
+    async def list_jobs(
+        self,
+        api_key: NamedDependency[ApiKey],
+        svc: NamedDependency[AppState],
+        status: JobStatus | None = None,
+        kind: JobKind | None = None,
+        batch_id: uuid.UUID | None = None,
+        created_after: datetime | None = None,
+        created_before: datetime | None = None,
+        limit: Limit = 50,
+        cursor: Cursor = None,
+    ) -> JobsPage:
+        """Keyset pages: a job submitted while you page through never repeats or skips one."""
+        where = HistoryFilter(
+            status=status,
+            kind=kind,
+            batch_id=batch_id,
+            created_after=created_after,
+            created_before=created_before,
+        )
+        found, next_cursor = await queries.history(
+            svc.db, api_key, where, limit=limit, cursor=cursor
+        )
+        return JobsPage(items=[job_view(job) for job in found], next_cursor=next_cursor)
 
     @get("/{job_id:uuid}", summary="A job with its progress")
     async def get_job(
         self, job_id: uuid.UUID, api_key: NamedDependency[ApiKey], svc: NamedDependency[AppState]
     ) -> JobView:
         return job_view(await queries.get_job(svc.db, api_key, job_id))
+
+    @post("/{job_id:uuid}/cancel", status_code=202, summary="Cancel a job")
+    async def cancel(
+        self, job_id: uuid.UUID, api_key: NamedDependency[ApiKey], svc: NamedDependency[AppState]
+    ) -> JobView:
+        """A scheduled, queued or running job ends `cancelled` at once, keeping the leads
+        of the pages it finished; cancelling it again is fine. 409 if it already
+        succeeded or failed."""
+        job, sent = await control.cancel(svc.db, api_key, job_id)
+        svc.dispatch(sent)
+        return job_view(job)
+
+    @post("/{job_id:uuid}/resume", status_code=202, summary="Resume a failed or cancelled job")
+    async def resume(
+        self, job_id: uuid.UUID, api_key: NamedDependency[ApiKey], svc: NamedDependency[AppState]
+    ) -> JobView:
+        """The job continues from its last committed page or batch, keeping its results;
+        pages already done are not fetched again. 409 unless it failed or was cancelled."""
+        job, sent = await control.resume(svc.db, api_key, job_id)
+        svc.dispatch(sent)
+        return job_view(job)
 
     @get("/{job_id:uuid}/results", summary="The job's leads")
     async def results(
@@ -103,5 +209,5 @@ class JobsController(Controller):
         limit: Limit = 50,
         cursor: Cursor = None,
     ) -> queries.EventsPage:
-        """Every state change and finished page or batch, oldest first."""
+        """Every state change, finished page or batch, retry and webhook attempt, oldest first."""
         return await queries.events_page(svc.db, api_key, job_id, limit=limit, cursor=cursor)

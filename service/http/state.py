@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
 from litestar import Request
@@ -10,6 +10,7 @@ from litestar.datastructures import State
 
 from service.jobs.submit import Submitter
 from service.repo import Database
+from service.repo.outbox import OutboxMessage
 from service.settings import Settings
 
 __all__ = ["AppState", "app_state"]
@@ -20,6 +21,8 @@ class AppState:
     settings: Settings
     db: Database
     submitter: Submitter
+    # Publishes messages that a committed transaction wrote to the outbox.
+    dispatch: Callable[[Sequence[OutboxMessage]], None]
     # Raises when RabbitMQ cannot be reached.
     ping_broker: Callable[[], Awaitable[None]]
 

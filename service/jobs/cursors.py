@@ -9,21 +9,31 @@ from service.errors import InvalidInput
 
 __all__ = ["decode_cursor", "encode_cursor"]
 
-
-def encode_cursor(kind: str, value: int) -> str:
-    return base64.urlsafe_b64encode(f"{kind}:{value}".encode()).decode().rstrip("=")
+_SEPARATOR = "|"
 
 
-def decode_cursor(kind: str, cursor: str | None) -> int:
-    """The position after which the next page starts; -1 for the first page."""
-    if cursor is None or cursor == "":
-        return -1
+def encode_cursor(kind: str, *parts: str) -> str:
+    raw = _SEPARATOR.join((kind, *parts))
+    return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
+
+
+def decode_cursor(kind: str, cursor: str, parts: int) -> list[str]:
+    """The parts of a cursor this endpoint (``kind``) gave out; InvalidInput otherwise."""
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
-        found, _, value = raw.partition(":")
-        number = int(value)
     except (binascii.Error, UnicodeDecodeError, ValueError):
-        number, found = -1, ""
-    if found != kind or not 0 <= number < 2**31:
+        raw = ""
+    found = raw.split(_SEPARATOR)
+    if found[0] != kind or len(found) != parts + 1:
         raise InvalidInput.field("cursor", "not a cursor this endpoint gave out")
-    return number
+    return found[1:]
+
+
+def decode_position(kind: str, cursor: str | None) -> int:
+    """For cursors that hold one position: the one after which the page starts, -1 first."""
+    if not cursor:
+        return -1
+    (value,) = decode_cursor(kind, cursor, 1)
+    if not value.isdigit() or int(value) >= 2**63:
+        raise InvalidInput.field("cursor", "not a cursor this endpoint gave out")
+    return int(value)

@@ -59,6 +59,7 @@ class Job(msgspec.Struct, frozen=True, kw_only=True):
     failed_count: int
     error: JobError | None
     cancel_requested: bool
+    batch_id: uuid.UUID | None
 
 
 class Lead(msgspec.Struct, frozen=True, kw_only=True):

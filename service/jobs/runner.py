@@ -6,10 +6,10 @@ redelivered or duplicated message changes nothing twice:
 1. a short read: is this message still the job's current one (``dispatch_seq``),
    is the job cancelled, does it need starting?
 2. the provider call, with no transaction open;
-3. one transaction under the job's row lock: re-check the message is current,
-   store the leads, checkpoint the page, move the counters, append the event,
-   and write the next message to the outbox (or finish the job);
-4. after commit, return the next message: the caller publishes it (and the outbox
+3. one statement under the job's row lock (``page_commit``): re-check the message
+   is current, store the leads, checkpoint the page, move the counters, append
+   the event, and write the next message to the outbox (or end the job);
+4. return the messages committed: the caller publishes them (and the outbox
    relay does, should the caller die first).
 """
 
@@ -20,6 +20,7 @@ import uuid
 from dataclasses import dataclass
 
 from service.jobs import enrich, scrape
+from service.jobs.lifecycle import end_job
 from service.jobs.messages import ACTOR_FOR_KIND, UNIT_FOR_KIND
 from service.jobs.params import EnrichParams, ScrapeParams
 from service.jobs.records import Job, JobError, JobStatus
@@ -33,6 +34,8 @@ __all__ = ["Runtime", "advance", "fail_internal"]
 
 log = logging.getLogger(__name__)
 
+Sent = list[OutboxMessage]
+
 
 @dataclass(frozen=True, slots=True)
 class Runtime:
@@ -41,7 +44,7 @@ class Runtime:
     retry: RetryPolicy
 
 
-async def advance(rt: Runtime, job_id: uuid.UUID, seq: int) -> list[OutboxMessage]:
+async def advance(rt: Runtime, job_id: uuid.UUID, seq: int) -> Sent:
     """Handle the message (job_id, seq): one page or batch of the job, or nothing if stale.
 
     Returns the messages the handling committed to the outbox, for the caller to publish.
@@ -51,37 +54,33 @@ async def advance(rt: Runtime, job_id: uuid.UUID, seq: int) -> list[OutboxMessag
     if job is None:
         return []
     if job.cancel_requested:
-        await _finish(rt, job_id, seq, "cancelled")
-        return []
+        return await _finish(rt, job, "cancelled")
+    sent: Sent = []
     if job.status == "queued":
-        job = await _start(rt, job_id, seq)
-        if job is None or job.status != "running":
-            return []
+        started, sent = await _start(rt, job)
+        if started is None or started.status != "running":
+            return sent
+        job = started
     try:
         fetched = await _fetch(rt, job)
     except ProviderTransient as exc:
-        return await _retry_or_give_up(rt, job, exc)
+        return sent + await _retry_or_give_up(rt, job, exc)
     except ProviderPermanent as exc:
         page = job.pages_done + 1
-        await _finish(
-            rt,
-            job_id,
-            seq,
-            "failed",
-            JobError(type="provider_rejected", message=str(exc), page=page),
-        )
         log.warning("job %s failed: %s %d rejected: %s", job_id, UNIT_FOR_KIND[job.kind], page, exc)
-        return []
-    return await _store(rt, job, fetched)
+        error = JobError(type="provider_rejected", message=str(exc), page=page)
+        return sent + await _finish(rt, job, "failed", error)
+    return sent + await _store(rt, job, fetched)
 
 
-async def fail_internal(rt: Runtime, job_id: uuid.UUID, message: str) -> None:
+async def fail_internal(rt: Runtime, job_id: uuid.UUID, message: str) -> Sent:
     """A message for the job failed for a reason of ours, beyond its retries: fail the job."""
     async with rt.db.transaction() as tx:
         job = await jobs.lock(tx, job_id)
         if job is None or job.status not in ("queued", "running"):
-            return
-        await _end(tx, job, "failed", JobError(type="internal", message=message))
+            return []
+        _, sent = await end_job(tx, job, "failed", JobError(type="internal", message=message))
+    return sent
 
 
 def _current(job: Job | None, seq: int) -> Job | None:
@@ -97,17 +96,17 @@ async def _fetch(rt: Runtime, job: Job) -> Fetched:
     return await enrich.fetch_batch(rt.db, rt.provider, job, params)
 
 
-async def _start(rt: Runtime, job_id: uuid.UUID, seq: int) -> Job | None:
+async def _start(rt: Runtime, read: Job) -> tuple[Job | None, Sent]:
     async with rt.db.transaction() as tx:
-        job = _current(await jobs.lock(tx, job_id), seq)
+        job = _current(await jobs.lock(tx, read.id), read.dispatch_seq)
         if job is None or job.status != "queued":
-            return job
+            return job, []
         total = await _planned_units(tx, rt.provider, job)
-        job = await jobs.start(tx, job_id, pages_total=total)
-        await events.append(tx, job_id, "job.started", {"run": job.run, "pages_total": total})
+        job = await jobs.start(tx, job.id, pages_total=total)
+        await events.append(tx, job.id, "job.started", {"run": job.run, "pages_total": total})
         if total == 0:
-            job = await _end(tx, job, "succeeded")
-    return job
+            return await end_job(tx, job, "succeeded")
+    return job, []
 
 
 async def _planned_units(tx: Tx, provider: LeadProvider, job: Job) -> int:
@@ -116,16 +115,14 @@ async def _planned_units(tx: Tx, provider: LeadProvider, job: Job) -> int:
     return scrape.first_estimate(job.params, provider.page_size)
 
 
-async def _store(rt: Runtime, job: Job, fetched: Fetched) -> list[OutboxMessage]:
+async def _store(rt: Runtime, job: Job, fetched: Fetched) -> Sent:
     """Commit the page in one statement, which writes nothing if ``job`` was read stale."""
     async with rt.db.connect() as conn:
         committed = await page_commit.commit_page(conn, job, fetched.plan(job))
-    if committed is None or committed[1] is None:
-        return []
-    return [committed[1]]
+    return [] if committed is None else committed[1]
 
 
-async def _retry_or_give_up(rt: Runtime, job: Job, exc: ProviderTransient) -> list[OutboxMessage]:
+async def _retry_or_give_up(rt: Runtime, job: Job, exc: ProviderTransient) -> Sent:
     unit, number = UNIT_FOR_KIND[job.kind], job.pages_done + 1
     failed_attempts = job.page_attempts + 1
     delay = rt.retry.delay_ms(failed_attempts, exc.retry_after_s)
@@ -135,10 +132,9 @@ async def _retry_or_give_up(rt: Runtime, job: Job, exc: ProviderTransient) -> li
             return []
         if delay is None:
             message = f"{unit} {number}: gave up after {failed_attempts} attempts: {exc}"
-            error = JobError(type="provider_unavailable", message=message, page=number)
-            await _end(tx, current, "failed", error)
             log.warning("job %s failed: %s", job.id, message)
-            return []
+            error = JobError(type="provider_unavailable", message=message, page=number)
+            return (await end_job(tx, current, "failed", error))[1]
         current = await jobs.record_retry(tx, job.id)
         data: events.EventData = {
             unit: number,
@@ -157,20 +153,10 @@ async def _retry_or_give_up(rt: Runtime, job: Job, exc: ProviderTransient) -> li
     return [retry]
 
 
-async def _finish(
-    rt: Runtime, job_id: uuid.UUID, seq: int, status: JobStatus, error: JobError | None = None
-) -> None:
+async def _finish(rt: Runtime, read: Job, status: JobStatus, error: JobError | None = None) -> Sent:
+    """End the job, unless another message got to it first since ``read``."""
     async with rt.db.transaction() as tx:
-        job = _current(await jobs.lock(tx, job_id), seq)
-        if job is not None:
-            await _end(tx, job, status, error)
-
-
-async def _end(tx: Tx, job: Job, status: JobStatus, error: JobError | None = None) -> Job:
-    """Move the job to a terminal status and record it; the caller holds the row lock."""
-    ended = await jobs.finish(tx, job.id, status, error)
-    data: events.EventData = {"result_count": ended.result_count, "pages_done": ended.pages_done}
-    if error is not None:
-        data.update(error_type=error.type, message=error.message, page=error.page)
-    await events.append(tx, job.id, f"job.{status}", data)
-    return ended
+        job = _current(await jobs.lock(tx, read.id), read.dispatch_seq)
+        if job is None:
+            return []
+        return (await end_job(tx, job, status, error))[1]

@@ -1,21 +1,30 @@
-"""Submitting a job: validate what types cannot, then write the job, its first event and
-its first message in one transaction. The message is published after commit."""
+"""Submitting jobs: validate what types cannot, then write the jobs, their first events
+and their first messages in one transaction. The messages are published after commit.
+
+A batch is all or nothing. An ``Idempotency-Key`` makes a submit safe to repeat: the
+same key with the same body gives back what the first submit created.
+"""
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+import msgspec
+
 from service.errors import Conflict, FieldError, InvalidInput
 from service.jobs.messages import ACTOR_FOR_KIND
 from service.jobs.params import EnrichParams, JobParams
 from service.jobs.records import TERMINAL, ApiKey, Job, JobStatus
-from service.repo import Database, Tx, events, jobs, outbox
+from service.jobs.webhooks import WebhookTargets
+from service.repo import Database, Tx, events, idempotency, jobs, outbox
+from service.repo.idempotency import Remembered
 from service.repo.outbox import OutboxMessage
 
-__all__ = ["MAX_SCHEDULE_AHEAD", "Submitter"]
+__all__ = ["MAX_SCHEDULE_AHEAD", "Submission", "Submitter"]
 
 MAX_SCHEDULE_AHEAD = timedelta(days=30)
 
@@ -25,52 +34,114 @@ def _utcnow() -> datetime:
 
 
 @dataclass(frozen=True, slots=True)
+class Submission:
+    jobs: list[Job]
+    # True when an Idempotency-Key matched an earlier submit: nothing new was created.
+    replayed: bool = False
+    batch_id: uuid.UUID | None = None
+
+
+@dataclass(frozen=True, slots=True)
 class Submitter:
     db: Database
     # Publishes messages that a committed transaction wrote to the outbox.
     dispatch: Callable[[Sequence[OutboxMessage]], None]
     # The simulator's knobs make no sense against a real provider: refuse them there.
     simulate_allowed: bool
+    webhook_targets: WebhookTargets
     clock: Callable[[], datetime] = field(default=_utcnow)
 
-    async def submit(self, key: ApiKey, params: JobParams) -> Job:
-        self.check(params)
-        async with self.db.transaction() as tx:
-            if isinstance(params, EnrichParams) and params.source_job_id is not None:
-                await _check_source(tx, key, params.source_job_id)
-            job, message = await _create(tx, key, params)
-        if message is not None:
-            self.dispatch([message])
-        return job
+    async def submit(
+        self, key: ApiKey, params: JobParams, *, idempotency_key: str | None = None
+    ) -> Submission:
+        return await self._submit(key, [params], is_batch=False, idempotency_key=idempotency_key)
 
-    def check(self, params: JobParams, *, prefix: str = "") -> None:
-        """The rules msgspec types cannot express; raises InvalidInput naming each field."""
-        problems: list[FieldError] = []
-        if params.simulate is not None and not self.simulate_allowed:
-            problems.append(
-                FieldError(
-                    field=prefix + "simulate",
-                    message="only accepted when the simulator provider is configured",
-                )
-            )
-        if params.run_at is not None:
-            now = self.clock()
-            if params.run_at <= now:
-                problems.append(
-                    FieldError(field=prefix + "run_at", message="must be in the future")
-                )
-            elif params.run_at > now + MAX_SCHEDULE_AHEAD:
-                problems.append(
-                    FieldError(field=prefix + "run_at", message="must be at most 30 days ahead")
-                )
+    async def submit_batch(
+        self, key: ApiKey, batch: Sequence[JobParams], *, idempotency_key: str | None = None
+    ) -> Submission:
+        """All of ``batch`` or none of it; every job of it shares one batch id."""
+        return await self._submit(key, batch, is_batch=True, idempotency_key=idempotency_key)
+
+    async def _submit(
+        self,
+        key: ApiKey,
+        batch: Sequence[JobParams],
+        *,
+        is_batch: bool,
+        idempotency_key: str | None,
+    ) -> Submission:
+        fingerprint = _fingerprint(batch, is_batch=is_batch)
+        if idempotency_key is not None:
+            async with self.db.connect() as conn:
+                earlier = await idempotency.find(conn, key.id, idempotency_key)
+            if earlier is not None:
+                return await self._replay(earlier, fingerprint)
+
+        def prefix(index: int) -> str:
+            return f"jobs[{index}]." if is_batch else ""
+
+        await self._check_all(batch, prefix)
+        job_ids = [uuid.uuid4() for _ in batch]
+        async with self.db.transaction() as tx:
+            if idempotency_key is not None:
+                earlier = await idempotency.claim(tx, key.id, idempotency_key, fingerprint, job_ids)
+                if earlier is not None:
+                    return await self._replay(earlier, fingerprint)
+            batch_id = uuid.uuid4() if is_batch else None
+            created, sent = [], []
+            for index, (job_id, params) in enumerate(zip(job_ids, batch, strict=True)):
+                if isinstance(params, EnrichParams) and params.source_job_id is not None:
+                    await _check_source(tx, key, params.source_job_id, prefix(index))
+                job, message = await _create(tx, key, job_id, params, batch_id)
+                created.append(job)
+                sent.extend(message)
+        self.dispatch(sent)
+        return Submission(jobs=created, batch_id=batch_id)
+
+    async def _replay(self, earlier: Remembered, fingerprint: str) -> Submission:
+        if earlier.request_hash != fingerprint:
+            raise Conflict("this Idempotency-Key was used with a different request body")
+        async with self.db.connect() as conn:
+            found = await jobs.get_many(conn, earlier.job_ids)
+        batch_id = found[0].batch_id if found else None
+        return Submission(jobs=found, replayed=True, batch_id=batch_id)
+
+    async def _check_all(self, batch: Sequence[JobParams], prefix: Callable[[int], str]) -> None:
+        problems = [p for i, params in enumerate(batch) for p in self.problems(params, prefix(i))]
+        for index, params in enumerate(batch):
+            if params.webhook_url is None:
+                continue
+            refused = await self.webhook_targets.problem(params.webhook_url)
+            if refused is not None:
+                problems.append(FieldError(field=prefix(index) + "webhook_url", message=refused))
         if problems:
             raise InvalidInput(problems)
 
+    def problems(self, params: JobParams, prefix: str = "") -> list[FieldError]:
+        """The rules msgspec types cannot express, each naming its field."""
+        found: list[FieldError] = []
+        if params.simulate is not None and not self.simulate_allowed:
+            message = "only accepted when the simulator provider is configured"
+            found.append(FieldError(field=prefix + "simulate", message=message))
+        if params.run_at is not None:
+            now = self.clock()
+            if params.run_at <= now:
+                found.append(FieldError(field=prefix + "run_at", message="must be in the future"))
+            elif params.run_at > now + MAX_SCHEDULE_AHEAD:
+                message = "must be at most 30 days ahead"
+                found.append(FieldError(field=prefix + "run_at", message=message))
+        return found
 
-async def _check_source(tx: Tx, key: ApiKey, source_job_id: uuid.UUID) -> None:
+
+def _fingerprint(batch: Sequence[JobParams], *, is_batch: bool) -> str:
+    body = msgspec.json.encode({"batch": is_batch, "jobs": list(batch)})
+    return hashlib.sha256(body).hexdigest()
+
+
+async def _check_source(tx: Tx, key: ApiKey, source_job_id: uuid.UUID, prefix: str) -> None:
     source = await jobs.get_owned(tx, source_job_id, key.id)
     if source is None or source.kind != "scrape":
-        raise InvalidInput.field("source_job_id", "no scrape job with this id")
+        raise InvalidInput.field(prefix + "source_job_id", "no scrape job with this id")
     if source.status not in TERMINAL:
         raise Conflict(
             f"source job {source_job_id} is still {source.status}; "
@@ -78,20 +149,23 @@ async def _check_source(tx: Tx, key: ApiKey, source_job_id: uuid.UUID) -> None:
         )
 
 
-async def _create(tx: Tx, key: ApiKey, params: JobParams) -> tuple[Job, OutboxMessage | None]:
+async def _create(
+    tx: Tx, key: ApiKey, job_id: uuid.UUID, params: JobParams, batch_id: uuid.UUID | None
+) -> tuple[Job, list[OutboxMessage]]:
     status: JobStatus = "scheduled" if params.run_at is not None else "queued"
     job = await jobs.insert(
         tx,
-        job_id=uuid.uuid4(),
+        job_id=job_id,
         api_key_id=key.id,
         params=params,
         status=status,
         run_at=params.run_at,
+        batch_id=batch_id,
     )
     await events.append(tx, job.id, "job.created", {"status": status, "kind": job.kind})
     if status != "queued":
-        return job, None
+        return job, []
     message = await outbox.add(
         tx, actor=ACTOR_FOR_KIND[job.kind], job_id=job.id, seq=job.dispatch_seq
     )
-    return job, message
+    return job, [message]

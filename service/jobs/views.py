@@ -38,6 +38,7 @@ class JobView(msgspec.Struct, frozen=True, kw_only=True):
     result_count: int
     error: JobError | None
     cancel_requested: bool
+    batch_id: uuid.UUID | None = None
 
 
 def job_view(job: Job) -> JobView:
@@ -54,6 +55,7 @@ def job_view(job: Job) -> JobView:
         result_count=job.result_count,
         error=job.error,
         cancel_requested=job.cancel_requested,
+        batch_id=job.batch_id,
     )
 
 

@@ -1,7 +1,18 @@
 """All SQL lives in this package. Repositories execute statements on a caller's
 transaction and never commit; see ``db.Database.transaction``."""
 
-from service.repo import api_keys, events, jobs, lead_writes, leads, outbox, page_commit
+from service.repo import (
+    api_keys,
+    events,
+    idempotency,
+    jobs,
+    lead_writes,
+    leads,
+    locks,
+    outbox,
+    page_commit,
+    retention,
+)
 from service.repo.db import Database, Tx
 
 __all__ = [
@@ -9,9 +20,12 @@ __all__ = [
     "Tx",
     "api_keys",
     "events",
+    "idempotency",
     "jobs",
     "lead_writes",
     "leads",
+    "locks",
     "outbox",
     "page_commit",
+    "retention",
 ]

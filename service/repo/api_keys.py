@@ -10,7 +10,16 @@ from service.jobs.records import ApiKey
 from service.repo.db import Tx
 from service.repo.schema import api_keys
 
-__all__ = ["by_hash", "get", "insert", "list_all", "revoke", "set_limits"]
+__all__ = [
+    "by_hash",
+    "get",
+    "insert",
+    "list_all",
+    "revoke",
+    "rotate_webhook_secret",
+    "set_limits",
+    "webhook_secret",
+]
 
 _PUBLIC = (
     api_keys.c.id,
@@ -69,6 +78,23 @@ async def by_hash(tx: Tx, key_hash: str) -> tuple[ApiKey, str] | None:
 async def get(tx: Tx, key_id: uuid.UUID) -> ApiKey | None:
     query = select(*_PUBLIC).where(api_keys.c.id == key_id)
     row = (await tx.execute(query)).mappings().one_or_none()
+    return None if row is None else _key(row)
+
+
+async def webhook_secret(tx: Tx, key_id: uuid.UUID) -> str | None:
+    query = select(api_keys.c.webhook_secret).where(api_keys.c.id == key_id)
+    secret: str | None = (await tx.execute(query)).scalar_one_or_none()
+    return secret
+
+
+async def rotate_webhook_secret(tx: Tx, key_id: uuid.UUID, secret: str) -> ApiKey | None:
+    statement = (
+        update(api_keys)
+        .where(api_keys.c.id == key_id)
+        .values(webhook_secret=secret)
+        .returning(*_PUBLIC)
+    )
+    row = (await tx.execute(statement)).mappings().one_or_none()
     return None if row is None else _key(row)
 
 

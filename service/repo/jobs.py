@@ -12,7 +12,7 @@ from datetime import datetime
 from typing import Any
 
 import msgspec
-from sqlalchemy import Row, RowMapping, func, select, text, update
+from sqlalchemy import Row, RowMapping, func, select, text, tuple_, update
 
 from service.jobs.params import EnrichParams, JobParams, ScrapeParams
 from service.jobs.records import Job, JobError, JobKind, JobStatus
@@ -20,15 +20,31 @@ from service.repo.db import RawQuery, Tx
 from service.repo.schema import jobs
 
 __all__ = [
+    "HistoryFilter",
     "finish",
     "get",
+    "get_many",
     "get_owned",
+    "history",
     "insert",
     "job_from_row",
     "lock",
+    "promote_due",
     "record_retry",
+    "redrive",
+    "reopen",
+    "request_cancel",
+    "stalled",
     "start",
 ]
+
+
+class HistoryFilter(msgspec.Struct, frozen=True, kw_only=True):
+    status: JobStatus | None = None
+    kind: JobKind | None = None
+    batch_id: uuid.UUID | None = None
+    created_after: datetime | None = None
+    created_before: datetime | None = None
 
 
 async def insert(
@@ -39,6 +55,7 @@ async def insert(
     params: JobParams,
     status: JobStatus,
     run_at: datetime | None,
+    batch_id: uuid.UUID | None = None,
 ) -> Job:
     kind: JobKind = "scrape" if isinstance(params, ScrapeParams) else "enrich"
     statement = (
@@ -50,6 +67,7 @@ async def insert(
             status=status,
             params=msgspec.to_builtins(params),
             run_at=run_at,
+            batch_id=batch_id,
             dispatch_seq=1,
         )
         .returning(*jobs.c)
@@ -72,6 +90,40 @@ async def get_owned(tx: Tx, job_id: uuid.UUID, api_key_id: uuid.UUID) -> Job | N
     return None if row is None else _job(row)
 
 
+async def get_many(tx: Tx, job_ids: Sequence[uuid.UUID]) -> list[Job]:
+    """The jobs with these ids, in the order given."""
+    rows = (await tx.execute(select(jobs).where(jobs.c.id.in_(job_ids)))).all()
+    found = {row.id: _job(row) for row in rows}
+    return [found[job_id] for job_id in job_ids if job_id in found]
+
+
+async def history(
+    tx: Tx,
+    api_key_id: uuid.UUID,
+    where: HistoryFilter,
+    *,
+    after: tuple[datetime, uuid.UUID] | None,
+    limit: int,
+) -> list[Job]:
+    """A key's jobs, newest first, a keyset page after ``after`` (created_at, id)."""
+    c = jobs.c
+    query = select(jobs).where(c.api_key_id == api_key_id)
+    if where.status is not None:
+        query = query.where(c.status == where.status)
+    if where.kind is not None:
+        query = query.where(c.kind == where.kind)
+    if where.batch_id is not None:
+        query = query.where(c.batch_id == where.batch_id, c.batch_id.is_not(None))
+    if where.created_after is not None:
+        query = query.where(c.created_at >= where.created_after)
+    if where.created_before is not None:
+        query = query.where(c.created_at < where.created_before)
+    if after is not None:
+        query = query.where(tuple_(c.created_at, c.id) < tuple_(*after))
+    query = query.order_by(c.created_at.desc(), c.id.desc()).limit(limit)
+    return [_job(row) for row in (await tx.execute(query)).all()]
+
+
 async def lock(tx: Tx, job_id: uuid.UUID) -> Job | None:
     """The job row, locked until the transaction ends: the job's one writer at a time."""
     query = select(jobs).where(jobs.c.id == job_id).with_for_update()
@@ -86,7 +138,8 @@ async def start(tx: Tx, job_id: uuid.UUID, *, pages_total: int | None) -> Job:
         {
             "status": "running",
             "started_at": func.coalesce(jobs.c.started_at, func.now()),
-            "pages_total": func.coalesce(pages_total, jobs.c.pages_total),
+            # A resumed job keeps the estimate its earlier pages refined.
+            "pages_total": func.coalesce(jobs.c.pages_total, pages_total),
         },
     )
 
@@ -96,6 +149,74 @@ async def record_retry(tx: Tx, job_id: uuid.UUID) -> Job:
     return await _update(
         tx, job_id, {"page_attempts": c.page_attempts + 1, "dispatch_seq": c.dispatch_seq + 1}
     )
+
+
+async def request_cancel(tx: Tx, job_id: uuid.UUID) -> Job:
+    return await _update(tx, job_id, {"cancel_requested": True})
+
+
+async def reopen(tx: Tx, job_id: uuid.UUID) -> Job:
+    """A failed or cancelled job runs again from its checkpoint: a new run, a new message."""
+    c = jobs.c
+    return await _update(
+        tx,
+        job_id,
+        {
+            "status": "queued",
+            "run": c.run + 1,
+            "finished_at": None,
+            "error_type": None,
+            "error_message": None,
+            "error_page": None,
+            "cancel_requested": False,
+            "page_attempts": 0,
+            "dispatch_seq": c.dispatch_seq + 1,
+        },
+    )
+
+
+async def redrive(tx: Tx, job_id: uuid.UUID) -> Job:
+    """A new current message for the job: any earlier one, lost or not, becomes stale."""
+    return await _update(tx, job_id, {"dispatch_seq": jobs.c.dispatch_seq + 1})
+
+
+async def promote_due(tx: Tx, *, limit: int) -> list[Job]:
+    """Scheduled jobs whose time has come become queued, with a new message each.
+
+    Rows another worker holds are skipped, so every worker can run this at once.
+    """
+    c = jobs.c
+    due = (
+        select(c.id)
+        .where(c.status == "scheduled", c.run_at <= func.now())
+        .order_by(c.run_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    statement = (
+        update(jobs)
+        .where(c.id.in_(due.scalar_subquery()))
+        .values(status="queued", dispatch_seq=c.dispatch_seq + 1, updated_at=func.now())
+        .returning(*jobs.c)
+    )
+    return [_job(row) for row in (await tx.execute(statement)).all()]
+
+
+async def stalled(tx: Tx, *, silent_for_s: int, limit: int) -> list[Job]:
+    """Queued or running jobs with no state change or progress for ``silent_for_s``, locked."""
+    c = jobs.c
+    query = (
+        select(jobs)
+        .where(
+            c.status.in_(("queued", "running")),
+            c.updated_at
+            < func.now() - text("make_interval(secs => :silent)").bindparams(silent=silent_for_s),
+        )
+        .order_by(c.updated_at)
+        .limit(limit)
+        .with_for_update(skip_locked=True)
+    )
+    return [_job(row) for row in (await tx.execute(query)).all()]
 
 
 async def finish(

@@ -20,6 +20,7 @@ from functools import cache
 import msgspec
 from sqlalchemy import text
 
+from service.jobs.messages import WEBHOOK_DELIVER
 from service.jobs.records import Job
 from service.repo.db import RawQuery, Tx
 from service.repo.jobs import job_from_row
@@ -106,12 +107,18 @@ events AS (
     ORDER BY e.ord
 ),
 next AS (
+    -- The next page's message while the job runs on; its webhook once it has ended.
     INSERT INTO outbox (actor, job_id, seq)
-    SELECT CAST(:next_actor AS text), moved.id, moved.dispatch_seq
-    FROM moved WHERE moved.status = 'running'
-    RETURNING id
+    SELECT m.actor, moved.id, m.seq
+    FROM moved CROSS JOIN LATERAL (VALUES
+        (CAST(:next_actor AS text), moved.dispatch_seq, moved.status = 'running'),
+        (CAST(:webhook_actor AS text), 1,
+         moved.status <> 'running' AND moved.params->>'webhook_url' IS NOT NULL)
+    ) AS m(actor, seq, wanted)
+    WHERE m.wanted
+    RETURNING id, actor, job_id, seq
 )
-SELECT moved.*, (SELECT id FROM next) AS outbox_id FROM moved
+SELECT moved.*, (SELECT json_agg(next) FROM next) AS messages FROM moved
 """
 
 _JOB = """
@@ -128,12 +135,10 @@ def _statement(lead_ctes: str) -> RawQuery:
     return RawQuery(text(f"WITH {_JOB}{lead_ctes},{_ADVANCE}"))
 
 
-async def commit_page(
-    tx: Tx, job: Job, write: PageWrite
-) -> tuple[Job, OutboxMessage | None] | None:
-    """Commit the page for ``job`` as it was read: the job as it now is, with its next
-    message if it goes on; None if that read is stale (another message advanced the
-    job, or it stopped running)."""
+async def commit_page(tx: Tx, job: Job, write: PageWrite) -> tuple[Job, list[OutboxMessage]] | None:
+    """Commit the page for ``job`` as it was read: the job as it now is, with the messages
+    to publish; None if that read is stale (another message advanced the job, or it
+    stopped running)."""
     statement = _statement(write.leads.ctes)
     binds = {
         **write.leads.binds,
@@ -150,6 +155,7 @@ async def commit_page(
         "last": write.last,
         "max_results": NO_CAP if write.max_results is None else write.max_results,
         "next_actor": write.next_actor,
+        "webhook_actor": WEBHOOK_DELIVER,
         "outcomes": msgspec.json.encode(write.outcomes or {}).decode(),
         "enriched": (write.outcomes or {}).get("enriched", 0),
         "not_found": (write.outcomes or {}).get("not_found", 0),
@@ -158,10 +164,6 @@ async def commit_page(
     row = await statement.fetchrow(tx, binds)
     if row is None:
         return None
-    moved = job_from_row(row)
-    if row["outbox_id"] is None:
-        return moved, None
-    message = OutboxMessage(
-        id=row["outbox_id"], actor=write.next_actor, job_id=moved.id, seq=moved.dispatch_seq
-    )
-    return moved, message
+    # json_agg arrives decoded (SQLAlchemy sets up asyncpg's JSON codecs).
+    messages = msgspec.convert(row["messages"] or [], type=list[OutboxMessage])
+    return job_from_row(row), messages

@@ -26,10 +26,11 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
-from sqlalchemy.dialects.postgresql import JSONB, UUID
+from sqlalchemy.dialects.postgresql import ARRAY, JSONB, UUID
 
 __all__ = [
     "api_keys",
+    "idempotency_keys",
     "job_events",
     "job_leads",
     "job_pages",
@@ -110,7 +111,10 @@ jobs = Table(
     Column("error_message", Text, nullable=True),
     Column("error_page", Integer, nullable=True),
     Column("cancel_requested", Boolean, nullable=False, server_default=text("false")),
+    # Jobs submitted together in one batch share it.
+    Column("batch_id", UUID(as_uuid=True), nullable=True),
     CheckConstraint("kind IN ('scrape', 'enrich')", name="kind"),
+    CheckConstraint("status <> 'scheduled' OR run_at IS NOT NULL", name="scheduled_run_at"),
     CheckConstraint(
         "status IN ('scheduled', 'queued', 'running', 'succeeded', 'failed', 'cancelled')",
         name="status",
@@ -125,7 +129,35 @@ jobs = Table(
         "pages_done >= 0 AND items_done >= 0 AND result_count >= 0 AND page_attempts >= 0",
         name="counters",
     ),
+    # History (GET /v1/jobs) is newest first per key, filtered by any of status, kind
+    # and batch: each filter has an index in that order, and the time-range filters
+    # and the keyset cursor are ranges on its tail.
     Index("ix_jobs_api_key_id_created_at", "api_key_id", text("created_at DESC"), text("id DESC")),
+    Index(
+        "ix_jobs_api_key_id_status_created_at",
+        "api_key_id",
+        "status",
+        text("created_at DESC"),
+        text("id DESC"),
+    ),
+    Index(
+        "ix_jobs_api_key_id_kind_created_at",
+        "api_key_id",
+        "kind",
+        text("created_at DESC"),
+        text("id DESC"),
+    ),
+    Index(
+        "ix_jobs_api_key_id_batch_id_created_at",
+        "api_key_id",
+        "batch_id",
+        text("created_at DESC"),
+        text("id DESC"),
+        postgresql_where=text("batch_id IS NOT NULL"),
+    ),
+    # The scheduler's and retention's scans.
+    Index("ix_jobs_due", "run_at", postgresql_where=text("status = 'scheduled'")),
+    Index("ix_jobs_finished_at", "finished_at", postgresql_where=text(f"status IN {TERMINAL}")),
     # Only the status, which changes a few times per job: the counters, dispatch_seq and
     # updated_at change on every page, and leaving them out of every index lets those
     # updates be HOT (no index writes), with room on the page for the new row version.
@@ -190,7 +222,9 @@ job_leads = Table(
     "job_leads",
     metadata,
     Column("job_id", UUID(as_uuid=True), ForeignKey("jobs.id", ondelete="CASCADE")),
-    Column("lead_id", BigInteger, ForeignKey("leads.id", ondelete="CASCADE")),
+    # No cascade: retention deletes only leads nothing links to, and a link made
+    # meanwhile must stop that delete rather than vanish with the lead.
+    Column("lead_id", BigInteger, ForeignKey("leads.id")),
     # Order of the lead in the job's results; results pages are keyed on it.
     Column("position", Integer, nullable=False),
     # An enrich job's outcome for this lead.
@@ -213,6 +247,19 @@ job_events = Table(
     _ts("at", nullable=False),
     Column("data", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     Index("ix_job_events_job_id_id", "job_id", "id"),
+)
+
+# Idempotency-Key of a submit: the same key and body give back what was created.
+idempotency_keys = Table(
+    "idempotency_keys",
+    metadata,
+    Column("api_key_id", UUID(as_uuid=True), ForeignKey("api_keys.id"), nullable=False),
+    Column("key", Text, nullable=False),
+    Column("request_hash", Text, nullable=False),
+    Column("job_ids", ARRAY(UUID(as_uuid=True)), nullable=False),
+    _ts("created_at", nullable=False),
+    PrimaryKeyConstraint("api_key_id", "key"),
+    Index("ix_idempotency_keys_created_at", "created_at"),
 )
 
 # Messages to publish, written in the transaction that decides them and relayed

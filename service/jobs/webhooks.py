@@ -1,0 +1,162 @@
+"""Telling a job's ``webhook_url`` that the job ended, signed the Standard Webhooks way.
+
+    POST {webhook_url}
+    webhook-id: msg_<job id>_<run>          the same for every attempt at one ending
+    webhook-timestamp: <unix seconds>
+    webhook-signature: v1,<base64 HMAC-SHA256 of "id.timestamp.body" with the key's secret>
+    {"type": "job.succeeded", "timestamp": "...", "data": {the job}}
+
+A 2xx answer is delivery; anything else is retried with backoff, every attempt
+recorded as a ``webhook.attempted`` event. Targets that are, or resolve to, private,
+loopback or link-local addresses are refused unless configuration allows them,
+both when the job is submitted and again at every delivery (DNS can change).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import base64
+import hashlib
+import hmac
+import ipaddress
+import random
+import socket
+import time
+import uuid
+from dataclasses import dataclass
+from datetime import datetime
+from urllib.parse import urlsplit
+
+import httpx
+import msgspec
+
+from service.jobs.messages import WEBHOOK_DELIVER
+from service.jobs.records import TERMINAL, Job, JobStatus
+from service.jobs.views import JobView, job_view
+from service.repo import Database, api_keys, events, jobs, outbox
+from service.repo.outbox import OutboxMessage
+
+__all__ = ["WebhookSender", "WebhookTargets", "sign"]
+
+MAX_DELAY_MS = 10 * 60 * 1000
+
+
+class _Payload(msgspec.Struct, frozen=True):
+    type: str
+    timestamp: datetime
+    data: JobView
+
+
+def sign(secret: str, message_id: str, timestamp: int, body: bytes) -> str:
+    """The ``webhook-signature`` value for ``body``, per the Standard Webhooks spec."""
+    key = base64.b64decode(secret.removeprefix("whsec_"))
+    signed = f"{message_id}.{timestamp}.".encode() + body
+    digest = hmac.new(key, signed, hashlib.sha256).digest()
+    return "v1," + base64.b64encode(digest).decode()
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookTargets:
+    """Which webhook URLs may receive requests from the service."""
+
+    allow_private: bool
+
+    async def problem(self, url: str) -> str | None:
+        """Why the service must not call ``url``, or None if it may."""
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            return "must be an http or https URL with a host"
+        if self.allow_private:
+            return None
+        try:
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+            found = await asyncio.get_running_loop().getaddrinfo(
+                parts.hostname, port, type=socket.SOCK_STREAM
+            )
+        except (OSError, ValueError):
+            return f"host {parts.hostname} does not resolve"
+        for *_, address in found:
+            if _private(str(address[0])):
+                return "resolves to a private, loopback or link-local address"
+        return None
+
+
+def _private(address: str) -> bool:
+    ip = ipaddress.ip_address(address.split("%", 1)[0])
+    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
+        ip = ip.ipv4_mapped
+    return not ip.is_global or ip.is_multicast
+
+
+@dataclass(frozen=True, slots=True)
+class WebhookSender:
+    db: Database
+    client: httpx.AsyncClient
+    targets: WebhookTargets
+    max_attempts: int
+    backoff_ms: int
+    timeout_s: float
+
+    async def deliver(self, job_id: uuid.UUID, attempt: int) -> list[OutboxMessage]:
+        """One attempt; returns the next attempt's message when this one failed."""
+        async with self.db.connect() as conn:
+            job = await jobs.get(conn, job_id)
+            secret = None if job is None else await api_keys.webhook_secret(conn, job.api_key_id)
+        if job is None or secret is None or job.status not in TERMINAL:
+            return []
+        url = job.params.webhook_url
+        if url is None:
+            return []
+        status_code, error = await self._post(job, url, secret)
+        delivered = status_code is not None and 200 <= status_code < 300
+        async with self.db.transaction() as tx:
+            data: events.EventData = {
+                "attempt": attempt,
+                "status_code": status_code,
+                "error": error,
+                "delivered": delivered,
+            }
+            await events.append(tx, job.id, "webhook.attempted", data)
+            if delivered or attempt >= self.max_attempts:
+                return []
+            retry = await outbox.add(
+                tx,
+                actor=WEBHOOK_DELIVER,
+                job_id=job.id,
+                seq=attempt + 1,
+                delay_ms=self._delay_ms(attempt),
+            )
+        return [retry]
+
+    async def _post(self, job: Job, url: str, secret: str) -> tuple[int | None, str | None]:
+        refused = await self.targets.problem(url)
+        if refused is not None:
+            return None, f"refused: {refused}"
+        status: JobStatus = job.status
+        body = msgspec.json.encode(
+            _Payload(
+                type=f"job.{status}",
+                timestamp=job.finished_at or job.updated_at,
+                data=job_view(job),
+            )
+        )
+        message_id = f"msg_{job.id.hex}_{job.run}"
+        timestamp = int(time.time())
+        headers = {
+            "content-type": "application/json",
+            "webhook-id": message_id,
+            "webhook-timestamp": str(timestamp),
+            "webhook-signature": sign(secret, message_id, timestamp, body),
+        }
+        try:
+            response = await self.client.post(
+                url, content=body, headers=headers, timeout=self.timeout_s
+            )
+        except httpx.HTTPError as exc:
+            return None, f"{type(exc).__name__}: {exc}"[:300]
+        error = None if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
+        return response.status_code, error
+
+    def _delay_ms(self, attempt: int) -> int:
+        ceiling = min(MAX_DELAY_MS, self.backoff_ms * 2 ** (attempt - 1))
+        return int(ceiling / 2 + random.uniform(0, ceiling / 2))
