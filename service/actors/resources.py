@@ -72,13 +72,17 @@ class WorkerResources(Middleware):
         self._settings = settings
         self._actors = actors
 
-    def after_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+    def before_worker_boot(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        # Before the worker threads start taking messages; the AsyncIO middleware, ahead
+        # of this one, has started the event loop by now.
         global _resources  # noqa: PLW0603 - one set of resources per worker process
         loop = _loop_thread()
         publisher = DramatiqPublisher(broker, self._actors)
         _resources = _on(loop, self._open(publisher, loop, worker.worker_threads))
 
-    def before_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+    def after_worker_shutdown(self, broker: dramatiq.Broker, worker: dramatiq.Worker) -> None:
+        # After the worker threads have finished their messages; Dramatiq runs "after"
+        # hooks in reverse order, so the AsyncIO middleware stops the loop after this.
         global _resources  # noqa: PLW0603
         if _resources is not None:
             _on(_resources.loop, _close(_resources))

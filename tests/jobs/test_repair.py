@@ -1,0 +1,57 @@
+"""A job whose message was lost is re-driven from its checkpoint and ends with the right leads."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import asyncpg
+import httpx
+import pika
+
+from tests.conftest import BROKER_URL, NewKeyFactory, Stack
+from tests.support.jobs import all_events, all_results, scrape, wait_for, wait_until
+from tests.support.processes import wait_for_worker
+
+
+def _purge(prefix: str) -> None:
+    connection = pika.BlockingConnection(pika.URLParameters(BROKER_URL))
+    try:
+        channel = connection.channel()
+        for queue in (f"{prefix}.scrape", f"{prefix}.scrape.DQ"):
+            channel.queue_purge(queue)
+    finally:
+        connection.close()
+
+
+async def test_a_purged_message_and_a_restarted_worker_still_finish_the_job(
+    stack_factory: Callable[..., Stack], new_key: NewKeyFactory, pg: asyncpg.Pool
+) -> None:
+    repair = stack_factory("repair", LEADJOBS_STALL_SECONDS="5")
+    key = await new_key("repair")
+    async with httpx.AsyncClient(base_url=repair.base_url, headers={"X-API-Key": key.key}) as http:
+        job = await scrape(
+            http,
+            "lost message",
+            max_pages=12,
+            max_results=300,
+            simulate={"total_results": 300, "latency_ms": 200},
+        )
+        # Given a running job whose worker dies and whose next message is then lost,
+        await wait_until(http, job["id"], lambda j: j["progress"]["pages_done"] >= 3)
+        repair.worker.kill()
+        _purge(repair.env["LEADJOBS_QUEUE_PREFIX"])
+        await pg.execute("DELETE FROM outbox WHERE job_id = $1", job["id"])
+        # when a worker comes back,
+        repair.worker.start()
+        wait_for_worker(repair.worker)
+        done = await wait_for(http, job["id"], timeout=90)
+        events = await all_events(http, job["id"])
+        results = await all_results(http, job["id"], limit=200)
+
+    # then stalled-job repair re-drives it and it ends with every lead exactly once.
+    assert done["status"] == "succeeded"
+    assert done["result_count"] == 300
+    assert "job.redriven" in [e["type"] for e in events]
+    assert len({lead["id"] for lead in results}) == 300
+    pages = await pg.fetch("SELECT page FROM job_pages WHERE job_id = $1 ORDER BY page", job["id"])
+    assert [p["page"] for p in pages] == list(range(1, 13))
