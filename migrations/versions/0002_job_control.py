@@ -73,6 +73,18 @@ def upgrade() -> None:
         unique=False,
     )
     op.create_index(
+        "ix_jobs_api_key_id_status_kind_created_at",
+        "jobs",
+        [
+            "api_key_id",
+            "status",
+            "kind",
+            sa.literal_column("created_at DESC"),
+            sa.literal_column("id DESC"),
+        ],
+        unique=False,
+    )
+    op.create_index(
         "ix_jobs_due",
         "jobs",
         ["run_at"],
@@ -102,6 +114,7 @@ def downgrade() -> None:
         "ix_jobs_due", table_name="jobs", postgresql_where=sa.text("status = 'scheduled'")
     )
     op.drop_index("ix_jobs_api_key_id_status_created_at", table_name="jobs")
+    op.drop_index("ix_jobs_api_key_id_status_kind_created_at", table_name="jobs")
     op.drop_index("ix_jobs_api_key_id_kind_created_at", table_name="jobs")
     op.drop_index(
         "ix_jobs_api_key_id_batch_id_created_at",

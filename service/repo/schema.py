@@ -141,6 +141,14 @@ jobs = Table(
         text("id DESC"),
     ),
     Index(
+        "ix_jobs_api_key_id_status_kind_created_at",
+        "api_key_id",
+        "status",
+        "kind",
+        text("created_at DESC"),
+        text("id DESC"),
+    ),
+    Index(
         "ix_jobs_api_key_id_kind_created_at",
         "api_key_id",
         "kind",

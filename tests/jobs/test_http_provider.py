@@ -84,3 +84,19 @@ async def test_simulate_is_refused_with_a_real_provider(http: httpx.AsyncClient)
 
     assert response.status_code == 400
     assert response.json()["errors"][0]["field"] == "simulate"
+
+
+async def test_resume_fetches_no_page_twice(http: httpx.AsyncClient, lead_api: FakeLeadApi) -> None:
+    # Page 2 is rejected once (a fault, fixed by the time the job is resumed).
+    lead_api.fail_page("resume counts", 2, 400)
+    job = await submit(http, "scrape", {"search": {"keywords": "resume counts"}})
+    failed = await wait_for(http, job["id"])
+    assert (failed["status"], failed["error"]["page"]) == ("failed", 2)
+
+    await http.post(f"/v1/jobs/{job['id']}/resume")
+    done = await wait_for(http, job["id"])
+
+    assert done["status"] == "succeeded"
+    assert done["result_count"] == TOTAL_RESULTS
+    # Page 1 once; page 2 twice (rejected, then fetched on the resumed run); page 3 once.
+    assert lead_api.pages["resume counts"] == [1, 2, 2, 3]

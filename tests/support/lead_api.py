@@ -27,7 +27,10 @@ class FakeLeadApi:
     def __init__(self, api_key: str) -> None:
         self.api_key = api_key
         self.requests: list[str] = []
+        # Search pages requested, in order, by search keywords.
+        self.pages: dict[str, list[int]] = {}
         self._failures: deque[tuple[int, dict[str, str]]] = deque()
+        self._page_failures: dict[tuple[str, int], int] = {}
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._server.daemon_threads = True
@@ -43,9 +46,22 @@ class FakeLeadApi:
         with self._lock:
             self._failures.extend([(status, headers or {})] * times)
 
-    def next_failure(self, path: str) -> tuple[int, dict[str, str]] | None:
+    def fail_page(self, keywords: str, page: int, status: int) -> None:
+        """Answer ``status`` to the next request for this page of this search."""
+        with self._lock:
+            self._page_failures[(keywords, page)] = status
+
+    def next_failure(
+        self, path: str, query: dict[str, list[str]]
+    ) -> tuple[int, dict[str, str]] | None:
         with self._lock:
             self.requests.append(path)
+            if "page" in query:
+                keywords, page = query["keywords"][0], int(query["page"][0])
+                self.pages.setdefault(keywords, []).append(page)
+                status = self._page_failures.pop((keywords, page), None)
+                if status is not None:
+                    return status, {}
             return self._failures.popleft() if self._failures else None
 
     def start(self) -> None:
@@ -97,16 +113,17 @@ class _Handler(BaseHTTPRequestHandler):
         pass
 
     def do_GET(self) -> None:
-        self._answer(lambda: _search(parse_qs(urlsplit(self.path).query)))
+        query = parse_qs(urlsplit(self.path).query)
+        self._answer(lambda: _search(query), query)
 
     def do_POST(self) -> None:
         length = int(self.headers.get("Content-Length") or 0)
         body = json.loads(self.rfile.read(length) or b"{}")
-        self._answer(lambda: _enrich(body))
+        self._answer(lambda: _enrich(body), {})
 
-    def _answer(self, make: Any) -> None:
+    def _answer(self, make: Any, query: dict[str, list[str]]) -> None:
         api: FakeLeadApi = self.server.api  # type: ignore[attr-defined]
-        failure = api.next_failure(urlsplit(self.path).path)
+        failure = api.next_failure(urlsplit(self.path).path, query)
         if self.headers.get("Authorization") != f"Bearer {api.api_key}":
             failure = (401, {})
         if failure is not None:
