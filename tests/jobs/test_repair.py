@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from datetime import UTC, datetime, timedelta
 
 import asyncpg
 import httpx
 import pika
+import pytest
 
 from tests.conftest import BROKER_URL, NewKeyFactory, Stack
 from tests.support.jobs import all_events, all_results, scrape, wait_for, wait_until
@@ -23,10 +25,14 @@ def _purge(prefix: str) -> None:
         connection.close()
 
 
+@pytest.fixture(scope="module")
+def repair(stack_factory: Callable[..., Stack]) -> Stack:
+    return stack_factory("repair", LEADJOBS_STALL_SECONDS="5")
+
+
 async def test_a_purged_message_and_a_restarted_worker_still_finish_the_job(
-    stack_factory: Callable[..., Stack], new_key: NewKeyFactory, pg: asyncpg.Pool
+    repair: Stack, new_key: NewKeyFactory, pg: asyncpg.Pool
 ) -> None:
-    repair = stack_factory("repair", LEADJOBS_STALL_SECONDS="5")
     key = await new_key("repair")
     async with httpx.AsyncClient(base_url=repair.base_url, headers={"X-API-Key": key.key}) as http:
         job = await scrape(
@@ -55,3 +61,21 @@ async def test_a_purged_message_and_a_restarted_worker_still_finish_the_job(
     assert len({lead["id"] for lead in results}) == 300
     pages = await pg.fetch("SELECT page FROM job_pages WHERE job_id = $1 ORDER BY page", job["id"])
     assert [p["page"] for p in pages] == list(range(1, 13))
+
+
+async def test_a_scheduled_job_starts_on_time_across_a_worker_restart(
+    repair: Stack, new_key: NewKeyFactory
+) -> None:
+    key = await new_key("schedule restart")
+    run_at = datetime.now(UTC) + timedelta(seconds=4)
+    async with httpx.AsyncClient(base_url=repair.base_url, headers={"X-API-Key": key.key}) as http:
+        job = await scrape(http, run_at=run_at.isoformat(), simulate={"total_results": 20})
+        # The worker running when the job was scheduled dies; another one starts.
+        repair.worker.kill()
+        repair.worker.start()
+        wait_for_worker(repair.worker)
+        done = await wait_for(http, job["id"], timeout=30)
+
+    assert done["status"] == "succeeded"
+    started = datetime.fromisoformat(done["started_at"])
+    assert run_at <= started <= run_at + timedelta(seconds=5)

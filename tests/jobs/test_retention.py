@@ -91,3 +91,17 @@ def test_cleanup_prints_what_it_did(stack: Stack) -> None:
     assert result.returncode == 0
     assert result.stdout.startswith("would remove ")
     assert "days ago" in result.stdout
+
+
+async def test_one_cleanup_at_a_time(stack: Stack, pg: asyncpg.Pool) -> None:
+    async with pg.acquire() as conn:
+        # Given another process applying retention (it holds the cluster-wide lock),
+        await conn.execute("SELECT pg_advisory_lock(hashtext('leadjobs.retention'))")
+        try:
+            busy = run_cli("cleanup", env=stack.env, check=False)
+        finally:
+            await conn.execute("SELECT pg_advisory_unlock(hashtext('leadjobs.retention'))")
+
+    # then a second one stands aside, in one line.
+    assert busy.returncode == 1
+    assert busy.stderr.strip() == "leadjobs: another process is applying retention now"
