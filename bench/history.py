@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import secrets
 import statistics
@@ -105,10 +106,8 @@ async def _plan(url: str, key: uuid.UUID, where: HistoryFilter) -> str:
             captured.append(statement)
             raise StopAsyncIteration
 
-    try:
+    with contextlib.suppress(StopAsyncIteration):
         await jobs_repo.history(Capture(), key, where, after=None, limit=51)  # type: ignore[arg-type]
-    except StopAsyncIteration:
-        pass
     compiled = captured[0].compile(
         dialect=postgresql.dialect(), compile_kwargs={"literal_binds": True}
     )
