@@ -4,7 +4,9 @@
      ├── InvalidInput            400  a field (or several) is out of bounds
      ├── Unauthorized            401  no key, unknown key or revoked key
      ├── NotFound                404  missing, or owned by another key
-     └── Conflict                409  the resource is not in a state that allows it
+     ├── Conflict                409  the resource is not in a state that allows it
+     ├── UnsupportedMediaType    415  a body that is not JSON
+     └── (jobs.rate_limit) RateLimited  429  the key's submissions are over its rate
 
 Provider errors are a separate tree (``service.providers.base``): they decide
 retry versus fail inside the job runner and never reach a client directly.
@@ -23,6 +25,7 @@ __all__ = [
     "NotFound",
     "ServiceError",
     "Unauthorized",
+    "UnsupportedMediaType",
 ]
 
 
@@ -41,6 +44,11 @@ class ServiceError(Exception):
     def __init__(self, detail: str) -> None:
         super().__init__(detail)
         self.detail = detail
+
+    @property
+    def headers(self) -> dict[str, str]:
+        """Headers the response must carry (Retry-After, say)."""
+        return {}
 
 
 class InvalidInput(ServiceError):
@@ -73,3 +81,9 @@ class Conflict(ServiceError):
     type = "conflict"
     title = "Conflict"
     status = 409
+
+
+class UnsupportedMediaType(ServiceError):
+    type = "unsupported-media-type"
+    title = "Unsupported Media Type"
+    status = 415

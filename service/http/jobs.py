@@ -11,11 +11,13 @@ from datetime import datetime
 from typing import Annotated, Literal
 
 import msgspec
-from litestar import Controller, Response, get, post
+from litestar import Controller, Request, Response, get, post
+from litestar.datastructures import State
 from litestar.di import NamedDependency
 from litestar.params import JSONBody, Parameter
 from litestar.response import Stream
 
+from service.errors import UnsupportedMediaType
 from service.http.state import AppState
 from service.jobs import control, export, queries
 from service.jobs.params import EnrichParams, JobParams, ScrapeParams
@@ -62,20 +64,27 @@ class JobsPage(msgspec.Struct, frozen=True):
     next_cursor: str | None
 
 
-def _submitted(svc: AppState, done: Submission) -> Response[JobView]:
+def _submitted(done: Submission) -> Response[JobView]:
     job = done.jobs[0]
     return Response(
         job_view(job),
         status_code=200 if done.replayed else 202,
-        headers={"Location": f"/v1/jobs/{job.id}"},
+        headers={"Location": f"/v1/jobs/{job.id}", **done.quota.headers()},
     )
+
+
+async def require_json(request: Request[object, object, State]) -> None:
+    """Submit bodies are JSON; anything else is refused before it is read."""
+    media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if media_type != "application/json" and not media_type.endswith("+json"):
+        raise UnsupportedMediaType("send the body as JSON, with Content-Type: application/json")
 
 
 class JobsController(Controller):
     path = "/v1/jobs"
     tags = ["jobs"]  # noqa: RUF012 - Litestar reads it as a class attribute
 
-    @post("/scrape", status_code=202, summary="Submit a scrape job")
+    @post("/scrape", status_code=202, summary="Submit a scrape job", before_request=require_json)
     async def submit_scrape(
         self,
         data: JSONBody[ScrapeParams],
@@ -89,9 +98,9 @@ class JobsController(Controller):
         `Idempotency-Key` repeats an earlier submit.
         """
         done = await svc.submitter.submit(api_key, data, idempotency_key=idempotency_key)
-        return _submitted(svc, done)
+        return _submitted(done)
 
-    @post("/enrich", status_code=202, summary="Submit an enrich job")
+    @post("/enrich", status_code=202, summary="Submit an enrich job", before_request=require_json)
     async def submit_enrich(
         self,
         data: JSONBody[EnrichParams],
@@ -101,9 +110,14 @@ class JobsController(Controller):
     ) -> Response[JobView]:
         """Add contact data to up to 1000 given leads, or to the leads of a finished scrape job."""
         done = await svc.submitter.submit(api_key, data, idempotency_key=idempotency_key)
-        return _submitted(svc, done)
+        return _submitted(done)
 
-    @post("/batch", status_code=202, summary="Submit 1-50 jobs at once, all or none")
+    @post(
+        "/batch",
+        status_code=202,
+        summary="Submit 1-50 jobs at once, all or none",
+        before_request=require_json,
+    )
     async def submit_batch(
         self,
         data: JSONBody[BatchSubmit],
@@ -117,7 +131,9 @@ class JobsController(Controller):
         """
         done = await svc.submitter.submit_batch(api_key, data.jobs, idempotency_key=idempotency_key)
         body = BatchView(jobs=[job_view(job) for job in done.jobs], batch_id=done.batch_id)
-        return Response(body, status_code=200 if done.replayed else 202)
+        return Response(
+            body, status_code=200 if done.replayed else 202, headers=done.quota.headers()
+        )
 
     @get("/", summary="Your jobs, newest first")
     async def list_jobs(

@@ -51,7 +51,14 @@ def _problem(
 
 def _service_error(_: Request[object, object, State], exc: ServiceError) -> Response[Problem]:
     errors = list(exc.errors) if isinstance(exc, InvalidInput) else None
-    return _problem(exc.status, exc.type, exc.detail, title=exc.title, errors=errors)
+    return _problem(
+        exc.status,
+        exc.type,
+        exc.detail,
+        title=exc.title,
+        errors=errors,
+        headers=exc.headers or None,
+    )
 
 
 def _validation_error(

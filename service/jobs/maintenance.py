@@ -22,6 +22,7 @@ __all__ = [
     "Schedule",
     "apply_retention",
     "redrive_stalled",
+    "release_held_jobs",
     "start_due_jobs",
 ]
 
@@ -47,6 +48,16 @@ async def start_due_jobs(db: Database) -> Sent:
         sent = []
         for job in await jobs.promote_due(tx, limit=BATCH):
             await events.append(tx, job.id, "job.queued", {"reason": "run_at reached"})
+            sent.append(await _send_next(tx, job))
+    return sent
+
+
+async def release_held_jobs(db: Database) -> Sent:
+    """Send held jobs whose keys have running slots free back to start."""
+    async with db.transaction() as tx:
+        sent = []
+        for job in await jobs.release_held(tx, limit=BATCH):
+            await events.append(tx, job.id, "job.queued", {"reason": "running slot free"})
             sent.append(await _send_next(tx, job))
     return sent
 
@@ -93,6 +104,7 @@ class Schedule:
     """How often each periodic task runs, in seconds."""
 
     due_jobs: float = 1.0
+    held_jobs: float = 0.5
     stalled_jobs: float = 10.0
     retention: float = 3600.0
 
@@ -135,6 +147,7 @@ class Maintenance:
         s = self._schedule
         return {
             "due jobs": (s.due_jobs, self._start_due),
+            "held jobs": (s.held_jobs, self._release_held),
             "stalled jobs": (s.stalled_jobs, self._redrive),
             "retention": (s.retention, self._retention),
         }
@@ -148,6 +161,9 @@ class Maintenance:
 
     async def _start_due(self) -> None:
         self._dispatch(await start_due_jobs(self._db))
+
+    async def _release_held(self) -> None:
+        self._dispatch(await release_held_jobs(self._db))
 
     async def _redrive(self) -> None:
         sent = await redrive_stalled(self._db, stall_seconds=self._stall_seconds)

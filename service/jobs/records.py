@@ -60,6 +60,7 @@ class Job(msgspec.Struct, frozen=True, kw_only=True):
     error: JobError | None
     cancel_requested: bool
     batch_id: uuid.UUID | None
+    held_since: datetime | None
 
 
 class Lead(msgspec.Struct, frozen=True, kw_only=True):

@@ -101,6 +101,14 @@ async def _start(rt: Runtime, read: Job) -> tuple[Job | None, Sent]:
         job = _current(await jobs.lock(tx, read.id), read.dispatch_seq)
         if job is None or job.status != "queued":
             return job, []
+        slots = await jobs.lock_slots(tx, job.api_key_id)
+        if slots.running >= slots.max_running:
+            # Over its key's cap the job waits, holding no message and no worker;
+            # maintenance releases it when one of the key's running jobs ends.
+            await jobs.hold(tx, job.id)
+            data: events.EventData = {"running": slots.running, "max_running": slots.max_running}
+            await events.append(tx, job.id, "job.held", data)
+            return None, []
         total = await _planned_units(tx, rt.provider, job)
         job = await jobs.start(tx, job.id, pages_total=total)
         await events.append(tx, job.id, "job.started", {"run": job.run, "pages_total": total})

@@ -16,8 +16,10 @@ from datetime import UTC, datetime, timedelta
 import msgspec
 
 from service.errors import Conflict, FieldError, InvalidInput
+from service.jobs import rate_limit
 from service.jobs.messages import ACTOR_FOR_KIND
 from service.jobs.params import EnrichParams, JobParams
+from service.jobs.rate_limit import Quota, RateLimited
 from service.jobs.records import TERMINAL, ApiKey, Job, JobStatus
 from service.jobs.webhooks import WebhookTargets
 from service.repo import Database, Tx, events, idempotency, jobs, outbox
@@ -36,6 +38,8 @@ def _utcnow() -> datetime:
 @dataclass(frozen=True, slots=True)
 class Submission:
     jobs: list[Job]
+    # The key's rate limit after this submit, for the RateLimit-* headers.
+    quota: Quota
     # True when an Idempotency-Key matched an earlier submit: nothing new was created.
     replayed: bool = False
     batch_id: uuid.UUID | None = None
@@ -75,19 +79,34 @@ class Submitter:
             async with self.db.connect() as conn:
                 earlier = await idempotency.find(conn, key.id, idempotency_key)
             if earlier is not None:
-                return await self._replay(earlier, fingerprint)
-
-        def prefix(index: int) -> str:
-            return f"jobs[{index}]." if is_batch else ""
-
+                return await self._replay(key, earlier, fingerprint)
+        prefix = _batch_prefix if is_batch else _no_prefix
         await self._check_all(batch, prefix)
+        try:
+            return await self._create_all(
+                key, batch, prefix, fingerprint=fingerprint, idempotency_key=idempotency_key
+            )
+        except RateLimited:
+            await rate_limit.count_rejection(self.db, key)
+            raise
+
+    async def _create_all(
+        self,
+        key: ApiKey,
+        batch: Sequence[JobParams],
+        prefix: Callable[[int], str],
+        *,
+        fingerprint: str,
+        idempotency_key: str | None,
+    ) -> Submission:
         job_ids = [uuid.uuid4() for _ in batch]
+        batch_id = uuid.uuid4() if prefix is _batch_prefix else None
         async with self.db.transaction() as tx:
             if idempotency_key is not None:
                 earlier = await idempotency.claim(tx, key.id, idempotency_key, fingerprint, job_ids)
                 if earlier is not None:
-                    return await self._replay(earlier, fingerprint)
-            batch_id = uuid.uuid4() if is_batch else None
+                    return await self._replay(key, earlier, fingerprint)
+            quota = await rate_limit.take(tx, key, len(batch))
             created, sent = [], []
             for index, (job_id, params) in enumerate(zip(job_ids, batch, strict=True)):
                 if isinstance(params, EnrichParams) and params.source_job_id is not None:
@@ -96,15 +115,16 @@ class Submitter:
                 created.append(job)
                 sent.extend(message)
         self.dispatch(sent)
-        return Submission(jobs=created, batch_id=batch_id)
+        return Submission(jobs=created, quota=quota, batch_id=batch_id)
 
-    async def _replay(self, earlier: Remembered, fingerprint: str) -> Submission:
+    async def _replay(self, key: ApiKey, earlier: Remembered, fingerprint: str) -> Submission:
         if earlier.request_hash != fingerprint:
             raise Conflict("this Idempotency-Key was used with a different request body")
         async with self.db.connect() as conn:
             found = await jobs.get_many(conn, earlier.job_ids)
         batch_id = found[0].batch_id if found else None
-        return Submission(jobs=found, replayed=True, batch_id=batch_id)
+        quota = await rate_limit.peek(self.db, key)
+        return Submission(jobs=found, quota=quota, replayed=True, batch_id=batch_id)
 
     async def _check_all(self, batch: Sequence[JobParams], prefix: Callable[[int], str]) -> None:
         problems = [p for i, params in enumerate(batch) for p in self.problems(params, prefix(i))]
@@ -131,6 +151,14 @@ class Submitter:
                 message = "must be at most 30 days ahead"
                 found.append(FieldError(field=prefix + "run_at", message=message))
         return found
+
+
+def _batch_prefix(index: int) -> str:
+    return f"jobs[{index}]."
+
+
+def _no_prefix(index: int) -> str:
+    return ""
 
 
 def _fingerprint(batch: Sequence[JobParams], *, is_batch: bool) -> str:

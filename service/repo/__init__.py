@@ -11,6 +11,7 @@ from service.repo import (
     locks,
     outbox,
     page_commit,
+    rate_buckets,
     retention,
 )
 from service.repo.db import Database, Tx
@@ -27,5 +28,6 @@ __all__ = [
     "locks",
     "outbox",
     "page_commit",
+    "rate_buckets",
     "retention",
 ]

@@ -13,6 +13,7 @@ from typing import Any
 
 import msgspec
 from sqlalchemy import Row, RowMapping, func, select, text, tuple_, update
+from sqlalchemy.dialects.postgresql import JSONB
 
 from service.jobs.params import EnrichParams, JobParams, ScrapeParams
 from service.jobs.records import Job, JobError, JobKind, JobStatus
@@ -21,17 +22,21 @@ from service.repo.schema import jobs
 
 __all__ = [
     "HistoryFilter",
+    "Slots",
     "finish",
     "get",
     "get_many",
     "get_owned",
     "history",
+    "hold",
     "insert",
     "job_from_row",
     "lock",
+    "lock_slots",
     "promote_due",
     "record_retry",
     "redrive",
+    "release_held",
     "reopen",
     "request_cancel",
     "stalled",
@@ -151,6 +156,68 @@ async def record_retry(tx: Tx, job_id: uuid.UUID) -> Job:
     )
 
 
+class Slots(msgspec.Struct, frozen=True):
+    running: int
+    max_running: int
+
+
+async def lock_slots(tx: Tx, api_key_id: uuid.UUID) -> Slots:
+    """The key's running jobs and cap, with the key locked: its jobs start one at a time.
+
+    FOR NO KEY UPDATE leaves the foreign-key checks of concurrent inserts (which
+    take KEY SHARE) unblocked.
+    """
+    cap = await tx.execute(
+        text("SELECT max_running FROM api_keys WHERE id = :key FOR NO KEY UPDATE"),
+        {"key": api_key_id},
+    )
+    running = await tx.execute(
+        select(func.count()).where(jobs.c.api_key_id == api_key_id, jobs.c.status == "running")
+    )
+    return Slots(running=int(running.scalar_one()), max_running=int(cap.scalar_one()))
+
+
+async def hold(tx: Tx, job_id: uuid.UUID) -> Job:
+    """The job waits, without a message, for one of its key's running slots."""
+    c = jobs.c
+    return await _update(tx, job_id, {"held_since": func.now(), "dispatch_seq": c.dispatch_seq + 1})
+
+
+# Held jobs, oldest first per key, as many as each key has free running slots.
+_RELEASE = text("""
+WITH keys AS (
+    SELECT DISTINCT api_key_id FROM jobs WHERE held_since IS NOT NULL
+), free AS (
+    SELECT k.id AS api_key_id,
+           k.max_running - (SELECT count(*) FROM jobs r
+                            WHERE r.api_key_id = k.id AND r.status = 'running') AS slots
+    FROM api_keys k JOIN keys ON keys.api_key_id = k.id
+), ranked AS (
+    SELECT j.id, free.slots,
+           row_number() OVER (PARTITION BY j.api_key_id ORDER BY j.held_since, j.id) AS n
+    FROM jobs j JOIN free USING (api_key_id)
+    WHERE j.held_since IS NOT NULL
+), chosen AS (
+    SELECT id FROM jobs
+    WHERE id IN (SELECT id FROM ranked WHERE n <= slots) AND held_since IS NOT NULL
+    LIMIT :limit
+    FOR UPDATE SKIP LOCKED
+)
+UPDATE jobs SET held_since = NULL, dispatch_seq = dispatch_seq + 1, updated_at = now()
+WHERE id IN (SELECT id FROM chosen)
+RETURNING *
+""").columns(params=JSONB)
+
+
+async def release_held(tx: Tx, *, limit: int) -> list[Job]:
+    """Held jobs whose keys have free running slots go back in line, each with a message.
+
+    The start that follows checks the cap again under the key's lock, so a release
+    that races another start only means the job is held once more.
+    """
+    return [_job(row) for row in (await tx.execute(_RELEASE, {"limit": limit})).all()]
+
+
 async def request_cancel(tx: Tx, job_id: uuid.UUID) -> Job:
     return await _update(tx, job_id, {"cancel_requested": True})
 
@@ -225,6 +292,7 @@ async def finish(
     values: dict[str, object] = {
         "status": status,
         "finished_at": func.now(),
+        "held_since": None,
         "error_type": None if error is None else error.type,
         "error_message": None if error is None else error.message,
         "error_page": None if error is None else error.page,

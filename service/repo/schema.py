@@ -15,6 +15,7 @@ from sqlalchemy import (
     CheckConstraint,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Identity,
     Index,
@@ -38,6 +39,7 @@ __all__ = [
     "leads",
     "metadata",
     "outbox",
+    "rate_buckets",
 ]
 
 NAMING = {
@@ -113,8 +115,11 @@ jobs = Table(
     Column("cancel_requested", Boolean, nullable=False, server_default=text("false")),
     # Jobs submitted together in one batch share it.
     Column("batch_id", UUID(as_uuid=True), nullable=True),
+    # Set while a queued job waits for one of its key's running slots (no message).
+    _ts("held_since"),
     CheckConstraint("kind IN ('scrape', 'enrich')", name="kind"),
     CheckConstraint("status <> 'scheduled' OR run_at IS NOT NULL", name="scheduled_run_at"),
+    CheckConstraint("held_since IS NULL OR status = 'queued'", name="held_only_queued"),
     CheckConstraint(
         "status IN ('scheduled', 'queued', 'running', 'succeeded', 'failed', 'cancelled')",
         name="status",
@@ -163,7 +168,10 @@ jobs = Table(
         text("id DESC"),
         postgresql_where=text("batch_id IS NOT NULL"),
     ),
-    # The scheduler's and retention's scans.
+    # The scheduler's, the slot filler's and retention's scans.
+    Index(
+        "ix_jobs_held", "api_key_id", "held_since", postgresql_where=text("held_since IS NOT NULL")
+    ),
     Index("ix_jobs_due", "run_at", postgresql_where=text("status = 'scheduled'")),
     Index("ix_jobs_finished_at", "finished_at", postgresql_where=text(f"status IN {TERMINAL}")),
     # Only the status, which changes a few times per job: the counters, dispatch_seq and
@@ -255,6 +263,22 @@ job_events = Table(
     _ts("at", nullable=False),
     Column("data", JSONB, nullable=False, server_default=text("'{}'::jsonb")),
     Index("ix_job_events_job_id_id", "job_id", "id"),
+)
+
+# Each key's token bucket for submissions, shared by every API process.
+rate_buckets = Table(
+    "rate_buckets",
+    metadata,
+    Column(
+        "api_key_id",
+        UUID(as_uuid=True),
+        ForeignKey("api_keys.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    Column("tokens", Float, nullable=False),
+    _ts("refilled_at", nullable=False),
+    # Submits refused for lack of tokens, for usage reporting.
+    Column("rejected", BigInteger, nullable=False, server_default=text("0")),
 )
 
 # Idempotency-Key of a submit: the same key and body give back what was created.
