@@ -71,6 +71,9 @@ def _api(args: argparse.Namespace) -> int:
         workers=args.workers,
         proxy_headers=True,
         log_level="info",
+        # Uvicorn's access log prints query strings whole, where a careless client may
+        # have put its key; the app logs requests itself, without them.
+        access_log=False,
     )
     return 0
 

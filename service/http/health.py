@@ -10,6 +10,7 @@ from litestar import Response, get
 from litestar.di import NamedDependency
 
 from service.errors import ServiceError
+from service.http.problems import problem_responses
 from service.http.state import AppState
 
 __all__ = ["healthz", "readyz"]
@@ -33,7 +34,12 @@ async def healthz() -> Health:
     return Health(status="ok")
 
 
-@get("/readyz", summary="Readiness: Postgres and RabbitMQ reachable", tags=["health"])
+@get(
+    "/readyz",
+    summary="Readiness: Postgres and RabbitMQ reachable",
+    tags=["health"],
+    responses=problem_responses(503),
+)
 async def readyz(svc: NamedDependency[AppState]) -> Response[Health]:
     checks = {
         "postgres": await _probe(svc.db.ping()),

@@ -7,17 +7,21 @@ and return.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Literal
 
 import msgspec
-from litestar import Controller, Request, Response, get, post
+from litestar import Controller, MediaType, Request, Response, get, post
 from litestar.datastructures import State
 from litestar.di import NamedDependency
+from litestar.openapi.datastructures import ResponseSpec
+from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, OpenAPIType, Operation, Schema
 from litestar.params import JSONBody, Parameter
 from litestar.response import Stream
 
-from service.errors import UnsupportedMediaType
+from service.errors import InvalidInput, UnsupportedMediaType
+from service.http.problems import problem_responses
 from service.http.state import AppState
 from service.jobs import control, export, queries
 from service.jobs.params import EnrichParams, JobParams, ScrapeParams
@@ -38,7 +42,15 @@ IdempotencyKey = Annotated[
         header="Idempotency-Key",
         min_length=1,
         max_length=255,
+        pattern=r"^[\x21-\x7e]+$",
         description="repeat a submit safely: the same key and body return the original (200)",
+    ),
+]
+Timestamp = Annotated[
+    str | None,
+    Parameter(
+        pattern=r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$",
+        description="RFC 3339 date-time with its offset, e.g. 2026-12-04T09:00:00Z",
     ),
 ]
 ExportFormat = Annotated[
@@ -64,6 +76,51 @@ class JobsPage(msgspec.Struct, frozen=True):
     next_cursor: str | None
 
 
+SUBMIT_ERRORS = (400, 401, 409, 413, 415, 429)
+
+
+def _replayed(model: type[msgspec.Struct]) -> ResponseSpec:
+    return ResponseSpec(
+        data_container=model,
+        description="An Idempotency-Key repeated an earlier submit: what it created",
+        generate_examples=False,
+    )
+
+
+SUBMIT_RESPONSES = {200: _replayed(JobView), **problem_responses(*SUBMIT_ERRORS)}
+
+
+@dataclass
+class ResultsOperation(Operation):
+    """The results route answers in the format asked for: document all three."""
+
+    def __post_init__(self) -> None:
+        if self.responses is None or "200" not in self.responses:
+            return
+        ok = self.responses["200"]
+        if isinstance(ok, OpenAPIResponse) and ok.content:
+            json_page = ok.content.get(MediaType.JSON) or next(iter(ok.content.values()))
+            schema = json_page.schema
+            if isinstance(schema, Schema) and schema.one_of:
+                # The handler's ResultsPage | Stream: only the page is JSON.
+                json_page = OpenAPIMediaType(schema=schema.one_of[0])
+            ok.description = "JSON pages by default; every lead as CSV or JSON Lines on request"
+            ok.content = {
+                MediaType.JSON: json_page,
+                "text/csv": OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING)),
+                "application/x-ndjson": OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING)),
+            }
+
+
+def _timestamp(name: str, value: str | None) -> datetime | None:
+    if value is None:
+        return None
+    try:
+        return datetime.fromisoformat(value)
+    except ValueError:
+        raise InvalidInput.field(name, "not an RFC 3339 date-time") from None
+
+
 def _submitted(done: Submission) -> Response[JobView]:
     job = done.jobs[0]
     return Response(
@@ -84,7 +141,13 @@ class JobsController(Controller):
     path = "/v1/jobs"
     tags = ["jobs"]  # noqa: RUF012 - Litestar reads it as a class attribute
 
-    @post("/scrape", status_code=202, summary="Submit a scrape job", before_request=require_json)
+    @post(
+        "/scrape",
+        status_code=202,
+        summary="Submit a scrape job",
+        before_request=require_json,
+        responses=SUBMIT_RESPONSES,
+    )
     async def submit_scrape(
         self,
         data: JSONBody[ScrapeParams],
@@ -100,7 +163,13 @@ class JobsController(Controller):
         done = await svc.submitter.submit(api_key, data, idempotency_key=idempotency_key)
         return _submitted(done)
 
-    @post("/enrich", status_code=202, summary="Submit an enrich job", before_request=require_json)
+    @post(
+        "/enrich",
+        status_code=202,
+        summary="Submit an enrich job",
+        before_request=require_json,
+        responses=SUBMIT_RESPONSES,
+    )
     async def submit_enrich(
         self,
         data: JSONBody[EnrichParams],
@@ -117,6 +186,7 @@ class JobsController(Controller):
         status_code=202,
         summary="Submit 1-50 jobs at once, all or none",
         before_request=require_json,
+        responses={200: _replayed(BatchView), **problem_responses(*SUBMIT_ERRORS)},
     )
     async def submit_batch(
         self,
@@ -135,7 +205,7 @@ class JobsController(Controller):
             body, status_code=200 if done.replayed else 202, headers=done.quota.headers()
         )
 
-    @get("/", summary="Your jobs, newest first")
+    @get("/", summary="Your jobs, newest first", responses=problem_responses(400, 401))
     async def list_jobs(
         self,
         api_key: NamedDependency[ApiKey],
@@ -143,8 +213,8 @@ class JobsController(Controller):
         status: JobStatus | None = None,
         kind: JobKind | None = None,
         batch_id: uuid.UUID | None = None,
-        created_after: datetime | None = None,
-        created_before: datetime | None = None,
+        created_after: Timestamp = None,
+        created_before: Timestamp = None,
         limit: Limit = 50,
         cursor: Cursor = None,
     ) -> JobsPage:
@@ -153,21 +223,26 @@ class JobsController(Controller):
             status=status,
             kind=kind,
             batch_id=batch_id,
-            created_after=created_after,
-            created_before=created_before,
+            created_after=_timestamp("created_after", created_after),
+            created_before=_timestamp("created_before", created_before),
         )
         found, next_cursor = await queries.history(
             svc.db, api_key, where, limit=limit, cursor=cursor
         )
         return JobsPage(items=[job_view(job) for job in found], next_cursor=next_cursor)
 
-    @get("/{job_id:uuid}", summary="A job with its progress")
+    @get("/{job_id:uuid}", summary="A job with its progress", responses=problem_responses(401, 404))
     async def get_job(
         self, job_id: uuid.UUID, api_key: NamedDependency[ApiKey], svc: NamedDependency[AppState]
     ) -> JobView:
         return job_view(await queries.get_job(svc.db, api_key, job_id))
 
-    @post("/{job_id:uuid}/cancel", status_code=202, summary="Cancel a job")
+    @post(
+        "/{job_id:uuid}/cancel",
+        status_code=202,
+        summary="Cancel a job",
+        responses=problem_responses(401, 404, 409),
+    )
     async def cancel(
         self, job_id: uuid.UUID, api_key: NamedDependency[ApiKey], svc: NamedDependency[AppState]
     ) -> JobView:
@@ -178,7 +253,12 @@ class JobsController(Controller):
         svc.dispatch(sent)
         return job_view(job)
 
-    @post("/{job_id:uuid}/resume", status_code=202, summary="Resume a failed or cancelled job")
+    @post(
+        "/{job_id:uuid}/resume",
+        status_code=202,
+        summary="Resume a failed or cancelled job",
+        responses=problem_responses(401, 404, 409),
+    )
     async def resume(
         self, job_id: uuid.UUID, api_key: NamedDependency[ApiKey], svc: NamedDependency[AppState]
     ) -> JobView:
@@ -188,7 +268,12 @@ class JobsController(Controller):
         svc.dispatch(sent)
         return job_view(job)
 
-    @get("/{job_id:uuid}/results", summary="The job's leads")
+    @get(
+        "/{job_id:uuid}/results",
+        summary="The job's leads",
+        responses=problem_responses(400, 401, 404),
+        operation_class=ResultsOperation,
+    )
     async def results(
         self,
         job_id: uuid.UUID,
@@ -216,7 +301,11 @@ class JobsController(Controller):
             },
         )
 
-    @get("/{job_id:uuid}/events", summary="The job's progress events")
+    @get(
+        "/{job_id:uuid}/events",
+        summary="The job's progress events",
+        responses=problem_responses(400, 401, 404),
+    )
     async def events(
         self,
         job_id: uuid.UUID,

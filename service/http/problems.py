@@ -10,11 +10,12 @@ import msgspec
 from litestar import Request, Response
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException, ValidationException
+from litestar.openapi.datastructures import ResponseSpec
 from litestar.types import ExceptionHandlersMap
 
 from service.errors import FieldError, InvalidInput, ServiceError
 
-__all__ = ["PROBLEM_JSON", "Problem", "exception_handlers"]
+__all__ = ["PROBLEM_JSON", "Problem", "exception_handlers", "problem_responses"]
 
 log = logging.getLogger(__name__)
 
@@ -28,6 +29,31 @@ class Problem(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
     status: int
     detail: str
     errors: list[FieldError] | None = None
+
+
+_WHEN = {
+    400: "Malformed JSON, or a field out of bounds: `errors` names each field",
+    401: "No API key, an unknown one, or a revoked one",
+    404: "No such job for this key",
+    409: "The job's state does not allow this, or the Idempotency-Key was used with another body",
+    413: "The body is over 1 MiB",
+    415: "The body is not JSON",
+    429: "Over the key's rate limit: see Retry-After and the RateLimit-* headers",
+    503: "PostgreSQL or RabbitMQ cannot be reached",
+}
+
+
+def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
+    """OpenAPI entries for the problem details a route can answer with."""
+    return {
+        status: ResponseSpec(
+            data_container=Problem,
+            description=_WHEN[status],
+            media_type=PROBLEM_JSON,
+            generate_examples=False,
+        )
+        for status in statuses
+    }
 
 
 def _problem(
@@ -88,6 +114,11 @@ def _http_error(_: Request[object, object, State], exc: HTTPException) -> Respon
     return _problem(status, slug, str(exc.detail), headers=headers)
 
 
+def _too_deep(_: Request[object, object, State], exc: RecursionError) -> Response[Problem]:
+    # msgspec decodes recursively; a body nested thousands of levels deep ends here.
+    return _problem(400, "bad-request", "the JSON body is nested too deeply")
+
+
 def _internal_error(request: Request[object, object, State], exc: Exception) -> Response[Problem]:
     log.exception("unhandled error on %s %s", request.method, request.url.path, exc_info=exc)
     return _problem(500, "internal", "an internal error occurred; it has been logged")
@@ -97,5 +128,6 @@ exception_handlers: ExceptionHandlersMap = {
     ServiceError: _service_error,
     ValidationException: _validation_error,
     HTTPException: _http_error,
+    RecursionError: _too_deep,
     Exception: _internal_error,
 }

@@ -31,13 +31,16 @@ CompanySize = Literal[
 ]
 COMPANY_SIZES: tuple[str, ...] = get_args(CompanySize)
 
-Term = Annotated[str, Meta(min_length=1, max_length=100)]
+# PostgreSQL text cannot hold NUL, so no string the service stores may contain one.
+NO_NUL = r"^[^\x00]*$"
+Term = Annotated[str, Meta(min_length=1, max_length=100, pattern=NO_NUL)]
+Name = Annotated[str, Meta(min_length=1, max_length=200, pattern=NO_NUL)]
 Terms = Annotated[list[Term], Meta(max_length=10, description="at most 10 items")]
 WebhookUrl = Annotated[
     str,
     Meta(
         max_length=2000,
-        pattern=r"(?i)^https?://[^\s/?#]+[^\s]*$",
+        pattern=r"(?i)^https?://[^\s/?#\x00]+[^\s\x00]*$",
         description="http(s) URL that receives job.succeeded / job.failed / job.cancelled",
     ),
 ]
@@ -49,7 +52,7 @@ LatencyMs = Annotated[int, Meta(ge=0, le=60_000, description="added provider lat
 
 
 class SearchSpec(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
-    keywords: Annotated[str, Meta(min_length=1, max_length=200)]
+    keywords: Name
     titles: Terms = []
     locations: Terms = []
     industries: Terms = []
@@ -87,10 +90,11 @@ class EnrichLeadInput(msgspec.Struct, forbid_unknown_fields=True, frozen=True, o
     """A lead to enrich: a profile URL, or a name with a company or company domain."""
 
     profile_url: (
-        Annotated[str, Meta(max_length=500, pattern=r"(?i)^https?://[^\s/?#]+/\S*$")] | None
+        Annotated[str, Meta(max_length=500, pattern=r"(?i)^https?://[^\s/?#\x00]+/[^\s\x00]*$")]
+        | None
     ) = None
-    full_name: Annotated[str, Meta(min_length=1, max_length=200)] | None = None
-    company: Annotated[str, Meta(min_length=1, max_length=200)] | None = None
+    full_name: Name | None = None
+    company: Name | None = None
     company_domain: (
         Annotated[
             str,

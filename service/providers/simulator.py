@@ -142,12 +142,12 @@ def _enrich(target: EnrichTarget, not_found_rate: float) -> EnrichOutcome:
     return EnrichOutcome(
         key=target.key,
         status="enriched",
-        email=f"{_slug(first)}.{_slug(last)}@{domain}",
+        email=f"{'.'.join(_slug(part) for part in (first, last) if part)}@{domain}",
         email_status=draw.pick(words.EMAIL_STATUSES),
         phone=f"{draw.pick(words.PHONE_PREFIXES)} {draw.number() % 9_000_000 + 1_000_000}",
-        full_name=f"{first} {last}",
+        full_name=f"{first} {last}".strip(),
         first_name=first,
-        last_name=last,
+        last_name=last or None,
         company_domain=domain,
     )
 
@@ -155,7 +155,7 @@ def _enrich(target: EnrichTarget, not_found_rate: float) -> EnrichOutcome:
 def _names(target: EnrichTarget, draw: _Draw) -> tuple[str, str]:
     if target.full_name:
         first, _, last = target.full_name.strip().partition(" ")
-        return first, last or first
+        return first, last
     handle = (target.profile_url or "").rstrip("/").rsplit("/", 1)[-1].split("-")
     if len(handle) >= 2 and handle[0].isalpha() and handle[1].isalpha():
         return handle[0].title(), handle[1].title()

@@ -13,7 +13,8 @@ from service.repo.schema import job_events
 
 __all__ = ["Event", "EventData", "append", "page"]
 
-EventData = dict[str, str | int | float | bool | None]
+# float covers int in JSON Schema, so the OpenAPI document has one number type.
+EventData = dict[str, str | float | bool | None]
 
 
 class Event(msgspec.Struct, frozen=True, kw_only=True):

@@ -163,7 +163,8 @@ def enriched(results: Sequence[tuple[EnrichTarget, EnrichOutcome]]) -> LeadWrite
     rows = [
         (
             target.key,
-            *(getattr(outcome, c, None) or getattr(target, c, None) for c in PROFILE),
+            # What the client gave is kept; the provider fills in the rest.
+            *(getattr(target, c, None) or getattr(outcome, c, None) for c in PROFILE),
             *(getattr(outcome, c) for c in CONTACT),
             outcome.status,
         )

@@ -100,3 +100,24 @@ async def test_resume_fetches_no_page_twice(http: httpx.AsyncClient, lead_api: F
     assert done["result_count"] == TOTAL_RESULTS
     # Page 1 once; page 2 twice (rejected, then fetched on the resumed run); page 3 once.
     assert lead_api.pages["resume counts"] == [1, 2, 2, 3]
+
+
+async def test_a_malformed_page_fails_clearly_and_stores_none_of_it(
+    http: httpx.AsyncClient, lead_api: FakeLeadApi
+) -> None:
+    # Half a page: one good lead, then one whose id is a number.
+    body = (
+        b'{"results": [{"id": "ok-1", "full_name": "Ada"}, {"id": 2, "full_name": "Bob"}],'
+        b' "has_more": true}'
+    )
+    lead_api.fail_page("malformed", 2, 200, times=10, body=body)
+
+    job = await submit(http, "scrape", {"search": {"keywords": "malformed"}})
+    done = await wait_for(http, job["id"])
+
+    assert done["status"] == "failed"
+    assert done["error"]["type"] == "provider_unavailable"
+    assert done["error"]["page"] == 2
+    assert "malformed" in done["error"]["message"]
+    assert done["result_count"] == 25
+    assert len(await all_results(http, job["id"])) == 25

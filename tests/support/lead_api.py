@@ -30,7 +30,7 @@ class FakeLeadApi:
         # Search pages requested, in order, by search keywords.
         self.pages: dict[str, list[int]] = {}
         self._failures: deque[tuple[int, dict[str, str]]] = deque()
-        self._page_failures: dict[tuple[str, int], int] = {}
+        self._page_failures: dict[tuple[str, int], list[tuple[int, bytes | None]]] = {}
         self._lock = threading.Lock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
         self._server.daemon_threads = True
@@ -46,23 +46,29 @@ class FakeLeadApi:
         with self._lock:
             self._failures.extend([(status, headers or {})] * times)
 
-    def fail_page(self, keywords: str, page: int, status: int) -> None:
-        """Answer ``status`` to the next request for this page of this search."""
+    def fail_page(
+        self, keywords: str, page: int, status: int, *, times: int = 1, body: bytes | None = None
+    ) -> None:
+        """Answer ``status`` (and ``body``) to the next requests for this page of this search."""
         with self._lock:
-            self._page_failures[(keywords, page)] = status
+            self._page_failures[(keywords, page)] = [(status, body)] * times
 
     def next_failure(
         self, path: str, query: dict[str, list[str]]
-    ) -> tuple[int, dict[str, str]] | None:
+    ) -> tuple[int, dict[str, str], bytes | None] | None:
         with self._lock:
             self.requests.append(path)
             if "page" in query:
                 keywords, page = query["keywords"][0], int(query["page"][0])
                 self.pages.setdefault(keywords, []).append(page)
-                status = self._page_failures.pop((keywords, page), None)
-                if status is not None:
-                    return status, {}
-            return self._failures.popleft() if self._failures else None
+                scripted = self._page_failures.get((keywords, page))
+                if scripted:
+                    status, body = scripted.pop(0)
+                    return status, {}, body
+            if self._failures:
+                status, headers = self._failures.popleft()
+                return status, headers, None
+            return None
 
     def start(self) -> None:
         self._thread.start()
@@ -125,15 +131,15 @@ class _Handler(BaseHTTPRequestHandler):
         api: FakeLeadApi = self.server.api  # type: ignore[attr-defined]
         failure = api.next_failure(urlsplit(self.path).path, query)
         if self.headers.get("Authorization") != f"Bearer {api.api_key}":
-            failure = (401, {})
+            failure = (401, {}, None)
         if failure is not None:
-            status, headers = failure
-            self._send(status, {"error": "scripted failure"}, headers)
+            status, headers, body = failure
+            self._send(status, body or {"error": "scripted failure"}, headers)
             return
         self._send(200, make(), {})
 
     def _send(self, status: int, payload: Any, headers: dict[str, str]) -> None:
-        data = json.dumps(payload).encode()
+        data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
