@@ -7,6 +7,7 @@ import json
 import time
 from collections.abc import Callable, Iterator
 
+import asyncpg
 import httpx
 import pytest
 from standardwebhooks import Webhook
@@ -136,3 +137,23 @@ async def test_private_targets_are_refused_unless_configured(
 
     assert response.status_code == 400, response.text
     assert response.json()["errors"][0]["field"] == "webhook_url"
+
+
+async def test_a_target_that_turned_private_is_refused_at_delivery(
+    client: httpx.AsyncClient, pg: asyncpg.Pool
+) -> None:
+    # Given a job whose webhook host was public when submitted but now points inward
+    # (DNS rebinding: the check at submit is not enough),
+    job = await scrape(client, "rebound", simulate={"total_results": 50, "latency_ms": 300})
+    await pg.execute(
+        'UPDATE jobs SET params = params || \'{"webhook_url": "http://127.0.0.1:9/hook"}\' '
+        "WHERE id = $1",
+        job["id"],
+    )
+    await wait_for(client, job["id"])
+
+    # then the delivery refuses to call it, and says why.
+    (first, *_) = await _attempts(client, job["id"], 1)
+    assert first["data"]["delivered"] is False
+    assert first["data"]["status_code"] is None
+    assert str(first["data"]["error"]).startswith("refused: ")
