@@ -20,6 +20,8 @@ def run_workers(*, processes: int, threads: int) -> int:
         str(threads),
         "--worker-shutdown-timeout",
         str(SHUTDOWN_TIMEOUT_MS),
+        # Logging is ours (service.logs), in every process.
+        "--skip-logging",
     ]
     parser = dramatiq_cli.make_argument_parser()  # type: ignore[no-untyped-call]
     code: int = dramatiq_cli.main(parser.parse_args(argv))  # type: ignore[no-untyped-call]

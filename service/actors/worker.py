@@ -6,6 +6,7 @@ import os
 
 import dramatiq
 
+from service import logs
 from service.actors.broker import build_broker
 from service.actors.jobs import declare_actors
 from service.actors.resources import WorkerResources
@@ -14,6 +15,7 @@ from service.threads import favour_io_threads
 
 favour_io_threads()
 settings = Settings.from_env(os.environ)
+logs.configure(settings.log_format)
 broker = build_broker(settings)
 actors = declare_actors(broker, settings)
 broker.add_middleware(WorkerResources(settings, actors))

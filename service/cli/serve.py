@@ -6,6 +6,7 @@ import argparse
 import asyncio
 from typing import Any
 
+from service import logs
 from service.cli.common import CliError, load_settings
 
 __all__ = ["register"]
@@ -62,7 +63,8 @@ def _migrate(_: argparse.Namespace) -> int:
 def _api(args: argparse.Namespace) -> int:
     import uvicorn
 
-    load_settings()  # fail here, with one line, not in every server process
+    settings = load_settings()  # fail here, with one line, not in every server process
+    logs.configure(settings.log_format)
     uvicorn.run(
         "service.http.asgi:build",
         factory=True,
@@ -74,6 +76,7 @@ def _api(args: argparse.Namespace) -> int:
         # Uvicorn's access log prints query strings whole, where a careless client may
         # have put its key; the app logs requests itself, without them.
         access_log=False,
+        log_config=None,
     )
     return 0
 
@@ -81,5 +84,5 @@ def _api(args: argparse.Namespace) -> int:
 def _worker(args: argparse.Namespace) -> int:
     from service.actors.run import run_workers
 
-    load_settings()
+    logs.configure(load_settings().log_format)
     return run_workers(processes=args.processes, threads=args.threads)

@@ -19,11 +19,14 @@ from service.http.auth import SECURITY, SECURITY_SCHEMES, provide_api_key
 from service.http.health import PROBE_TIMEOUT_S, healthz, readyz
 from service.http.jobs import JobsController
 from service.http.problems import exception_handlers
+from service.http.request_log import RequestLog
 from service.http.state import AppState, app_state
+from service.jobs.live import JobFeed
 from service.jobs.submit import Submitter
 from service.jobs.webhooks import WebhookTargets
 from service.relay import OutboxRelay
 from service.repo import Database
+from service.repo.notifications import EventListener
 from service.settings import Settings
 
 __all__ = ["MAX_BODY_BYTES", "create_app"]
@@ -38,6 +41,9 @@ def create_app(settings: Settings) -> Litestar:
         broker = build_broker(settings)
         relay = OutboxRelay(db, DramatiqPublisher(broker, declare_actors(broker, settings)))
         relay.start()
+        feed = JobFeed(db)
+        listener = EventListener(settings.database_url, feed.notify, feed.notify_all)
+        listener.start()
         app.state.leadjobs = AppState(
             settings=settings,
             db=db,
@@ -48,11 +54,13 @@ def create_app(settings: Settings) -> Litestar:
                 webhook_targets=WebhookTargets(allow_private=settings.webhook_allow_private),
             ),
             dispatch=relay.dispatch,
+            feed=feed,
             ping_broker=lambda: asyncio.to_thread(ping, settings, PROBE_TIMEOUT_S),
         )
         try:
             yield
         finally:
+            await listener.stop()
             await relay.stop()
             await db.dispose()
             broker.close()
@@ -65,6 +73,9 @@ def create_app(settings: Settings) -> Litestar:
     )
     return Litestar(
         route_handlers=[healthz, readyz, v1],
+        middleware=[RequestLog],
+        # Logging is configured once, by service.logs; Litestar's own would replace it.
+        logging_config=None,
         dependencies={"svc": Provide(app_state, sync_to_thread=False)},
         lifespan=[lifespan],
         exception_handlers=exception_handlers,

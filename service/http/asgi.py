@@ -6,6 +6,7 @@ import os
 
 from litestar import Litestar
 
+from service import logs
 from service.http.app import create_app
 from service.settings import Settings
 from service.threads import favour_io_threads
@@ -15,4 +16,6 @@ __all__ = ["build"]
 
 def build() -> Litestar:
     favour_io_threads()
-    return create_app(Settings.from_env(os.environ))
+    settings = Settings.from_env(os.environ)
+    logs.configure(settings.log_format)
+    return create_app(settings)

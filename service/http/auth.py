@@ -9,6 +9,7 @@ from litestar.openapi.spec import Reference, SecurityScheme
 from service.http.state import app_state
 from service.jobs.records import ApiKey
 from service.keys import authenticate
+from service.logs import bind_for_request
 
 __all__ = ["SECURITY", "SECURITY_SCHEMES", "provide_api_key"]
 
@@ -28,4 +29,9 @@ def _presented(request: Request[object, object, State]) -> str | None:
 
 
 async def provide_api_key(request: Request[object, object, State]) -> ApiKey:
-    return await authenticate(app_state(request).db, _presented(request))
+    key = await authenticate(app_state(request).db, _presented(request))
+    # Log lines name the key by its id, never by the key itself: the request log reads
+    # it from the scope, and lines logged while handling the request carry it too.
+    request.scope.setdefault("state", {})["api_key_id"] = str(key.id)
+    bind_for_request(api_key_id=str(key.id))
+    return key

@@ -7,6 +7,7 @@ and return.
 from __future__ import annotations
 
 import uuid
+from collections.abc import AsyncIterator
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated, Literal
@@ -18,7 +19,7 @@ from litestar.di import NamedDependency
 from litestar.openapi.datastructures import ResponseSpec
 from litestar.openapi.spec import OpenAPIMediaType, OpenAPIResponse, OpenAPIType, Operation, Schema
 from litestar.params import JSONBody, Parameter
-from litestar.response import Stream
+from litestar.response import ServerSentEvent, ServerSentEventMessage, Stream
 
 from service.errors import InvalidInput, UnsupportedMediaType
 from service.http.problems import problem_responses
@@ -28,6 +29,7 @@ from service.jobs.params import EnrichParams, JobParams, ScrapeParams
 from service.jobs.records import ApiKey, JobKind, JobStatus
 from service.jobs.submit import Submission
 from service.jobs.views import JobView, job_view
+from service.repo.events import Event
 from service.repo.jobs import HistoryFilter
 
 __all__ = ["BatchSubmit", "JobsController"]
@@ -51,6 +53,14 @@ Timestamp = Annotated[
     Parameter(
         pattern=r"^\d{4}-\d{2}-\d{2}[Tt ]\d{2}:\d{2}:\d{2}(\.\d+)?([Zz]|[+-]\d{2}:\d{2})$",
         description="RFC 3339 date-time with its offset, e.g. 2026-12-04T09:00:00Z",
+    ),
+]
+LastEventId = Annotated[
+    str | None,
+    Parameter(
+        header="Last-Event-ID",
+        max_length=20,
+        description="with text/event-stream: resume after this event id",
     ),
 ]
 ExportFormat = Annotated[
@@ -90,26 +100,37 @@ def _replayed(model: type[msgspec.Struct]) -> ResponseSpec:
 SUBMIT_RESPONSES = {200: _replayed(JobView), **problem_responses(*SUBMIT_ERRORS)}
 
 
-@dataclass
-class ResultsOperation(Operation):
-    """The results route answers in the format asked for: document all three."""
+def _documented_as(description: str, *others: str) -> type[Operation]:
+    """An operation whose 200 is a JSON page or, on request, a stream of another type.
 
-    def __post_init__(self) -> None:
-        if self.responses is None or "200" not in self.responses:
-            return
-        ok = self.responses["200"]
-        if isinstance(ok, OpenAPIResponse) and ok.content:
-            json_page = ok.content.get(MediaType.JSON) or next(iter(ok.content.values()))
-            schema = json_page.schema
-            if isinstance(schema, Schema) and schema.one_of:
-                # The handler's ResultsPage | Stream: only the page is JSON.
-                json_page = OpenAPIMediaType(schema=schema.one_of[0])
-            ok.description = "JSON pages by default; every lead as CSV or JSON Lines on request"
-            ok.content = {
-                MediaType.JSON: json_page,
-                "text/csv": OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING)),
-                "application/x-ndjson": OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING)),
-            }
+    The handler returns ``Page | Stream``; OpenAPI should say JSON is the page, and
+    list the other media types the route can answer with.
+    """
+
+    @dataclass
+    class AlternateContent(Operation):
+        def __post_init__(self) -> None:
+            ok = (self.responses or {}).get("200")
+            if not isinstance(ok, OpenAPIResponse) or not ok.content:
+                return
+            page = ok.content.get(MediaType.JSON) or next(iter(ok.content.values()))
+            if isinstance(page.schema, Schema) and page.schema.one_of:
+                page = OpenAPIMediaType(schema=page.schema.one_of[0])
+            text = OpenAPIMediaType(schema=Schema(type=OpenAPIType.STRING))
+            ok.description = description
+            ok.content = {MediaType.JSON: page, **dict.fromkeys(others, text)}
+
+    return AlternateContent
+
+
+ResultsOperation = _documented_as(
+    "JSON pages by default; every lead as CSV or JSON Lines on request",
+    "text/csv",
+    "application/x-ndjson",
+)
+EventsOperation = _documented_as(
+    "JSON pages by default; a live stream with Accept: text/event-stream", "text/event-stream"
+)
 
 
 def _timestamp(name: str, value: str | None) -> datetime | None:
@@ -303,16 +324,54 @@ class JobsController(Controller):
 
     @get(
         "/{job_id:uuid}/events",
-        summary="The job's progress events",
+        summary="The job's progress events, as JSON pages or a live stream",
         responses=problem_responses(400, 401, 404),
+        operation_class=EventsOperation,
     )
     async def events(
         self,
+        request: Request[object, object, State],
         job_id: uuid.UUID,
         api_key: NamedDependency[ApiKey],
         svc: NamedDependency[AppState],
         limit: Limit = 50,
         cursor: Cursor = None,
-    ) -> queries.EventsPage:
-        """Every state change, finished page or batch, retry and webhook attempt, oldest first."""
-        return await queries.events_page(svc.db, api_key, job_id, limit=limit, cursor=cursor)
+        last_event_id: LastEventId = None,
+    ) -> queries.EventsPage | ServerSentEvent:
+        """Every state change, finished page or batch, retry and webhook attempt, oldest first.
+
+        With `Accept: text/event-stream`, a live Server-Sent Events stream instead: `id:` is
+        the event id, `event:` its type, `data:` the event as JSON; `Last-Event-ID` resumes
+        after that event; comment lines keep it alive; it ends after the job's end.
+        """
+        if "text/event-stream" not in request.headers.get("accept", ""):
+            return await queries.events_page(svc.db, api_key, job_id, limit=limit, cursor=cursor)
+        await queries.get_job(svc.db, api_key, job_id)
+        after = _last_event_id(last_event_id)
+        return ServerSentEvent(
+            _sse(svc.feed.stream(job_id, after_id=after)),
+            headers={
+                # See results: an explicit Content-Type is what reaches the client.
+                "Content-Type": "text/event-stream",
+                "Cache-Control": "no-cache",
+                "X-Accel-Buffering": "no",
+            },
+        )
+
+
+async def _sse(stream: AsyncIterator[Event | None]) -> AsyncIterator[ServerSentEventMessage]:
+    async for event in stream:
+        if event is None:
+            yield ServerSentEventMessage(comment="keep-alive")
+            continue
+        yield ServerSentEventMessage(
+            id=event.id, event=event.type, data=msgspec.json.encode(event).decode()
+        )
+
+
+def _last_event_id(value: str | None) -> int:
+    if value is None:
+        return 0
+    if not value.isdigit():
+        raise InvalidInput.field("Last-Event-ID", "must be the id of an event")
+    return int(value)

@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from litestar import Request
 from litestar.datastructures import State
 
+from service.jobs.live import JobFeed
 from service.jobs.submit import Submitter
 from service.repo import Database
 from service.repo.outbox import OutboxMessage
@@ -23,6 +24,7 @@ class AppState:
     submitter: Submitter
     # Publishes messages that a committed transaction wrote to the outbox.
     dispatch: Callable[[Sequence[OutboxMessage]], None]
+    feed: JobFeed
     # Raises when RabbitMQ cannot be reached.
     ping_broker: Callable[[], Awaitable[None]]
 

@@ -6,12 +6,17 @@ enrich job) ends it here; the page commit statement does the same in SQL.
 
 from __future__ import annotations
 
+import logging
+
 from service.jobs.messages import WEBHOOK_DELIVER
 from service.jobs.records import Job, JobError, JobStatus
+from service.logs import emit
 from service.repo import Tx, events, jobs, outbox
 from service.repo.outbox import OutboxMessage
 
 __all__ = ["end_job"]
+
+log = logging.getLogger(__name__)
 
 
 async def end_job(
@@ -26,6 +31,7 @@ async def end_job(
     if error is not None:
         data.update(error_type=error.type, message=error.message, page=error.page)
     await events.append(tx, job.id, f"job.{status}", data)
+    emit(log, logging.INFO, f"job.{status}", job_id=str(job.id), result_count=ended.result_count)
     if ended.params.webhook_url is None:
         return ended, []
     return ended, [await outbox.add(tx, actor=WEBHOOK_DELIVER, job_id=job.id, seq=1)]

@@ -12,6 +12,7 @@ import msgspec
 
 from service.jobs.messages import ACTOR_FOR_KIND
 from service.jobs.records import Job
+from service.logs import emit
 from service.repo import Database, Tx, events, jobs, locks, outbox, retention
 from service.repo.outbox import OutboxMessage
 from service.repo.retention import Removed
@@ -168,7 +169,7 @@ class Maintenance:
     async def _redrive(self) -> None:
         sent = await redrive_stalled(self._db, stall_seconds=self._stall_seconds)
         if sent:
-            log.warning("re-drove %d stalled job(s)", len(sent))
+            emit(log, logging.WARNING, "jobs.redriven", count=len(sent))
         self._dispatch(sent)
 
     async def _retention(self) -> None:
@@ -177,4 +178,4 @@ class Maintenance:
         except RetentionBusy:
             return
         if removed.jobs:
-            log.info("retention removed %s", msgspec.json.encode(removed).decode())
+            emit(log, logging.INFO, "retention.applied", **msgspec.structs.asdict(removed))

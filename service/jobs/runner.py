@@ -26,6 +26,7 @@ from service.jobs.params import EnrichParams, ScrapeParams
 from service.jobs.records import Job, JobError, JobStatus
 from service.jobs.retry import RetryPolicy
 from service.jobs.work import Fetched
+from service.logs import bound, emit
 from service.providers.base import LeadProvider, ProviderPermanent, ProviderTransient
 from service.repo import Database, Tx, events, jobs, outbox, page_commit
 from service.repo.outbox import OutboxMessage
@@ -49,6 +50,11 @@ async def advance(rt: Runtime, job_id: uuid.UUID, seq: int) -> Sent:
 
     Returns the messages the handling committed to the outbox, for the caller to publish.
     """
+    with bound(job_id=str(job_id)):
+        return await _advance(rt, job_id, seq)
+
+
+async def _advance(rt: Runtime, job_id: uuid.UUID, seq: int) -> Sent:
     async with rt.db.connect() as conn:
         job = _current(await jobs.get(conn, job_id), seq)
     if job is None:
@@ -67,7 +73,14 @@ async def advance(rt: Runtime, job_id: uuid.UUID, seq: int) -> Sent:
         return sent + await _retry_or_give_up(rt, job, exc)
     except ProviderPermanent as exc:
         page = job.pages_done + 1
-        log.warning("job %s failed: %s %d rejected: %s", job_id, UNIT_FOR_KIND[job.kind], page, exc)
+        emit(
+            log,
+            logging.WARNING,
+            "job.failed",
+            error_type="provider_rejected",
+            page=page,
+            error=str(exc),
+        )
         error = JobError(type="provider_rejected", message=str(exc), page=page)
         return sent + await _finish(rt, job, "failed", error)
     return sent + await _store(rt, job, fetched)
@@ -75,6 +88,8 @@ async def advance(rt: Runtime, job_id: uuid.UUID, seq: int) -> Sent:
 
 async def fail_internal(rt: Runtime, job_id: uuid.UUID, message: str) -> Sent:
     """A message for the job failed for a reason of ours, beyond its retries: fail the job."""
+    # A person should look: our own error outlasted its retries.
+    emit(log, logging.ERROR, "job.failed", job_id=str(job_id), error_type="internal")
     async with rt.db.transaction() as tx:
         job = await jobs.lock(tx, job_id)
         if job is None or job.status not in ("queued", "running"):
@@ -108,10 +123,14 @@ async def _start(rt: Runtime, read: Job) -> tuple[Job | None, Sent]:
             await jobs.hold(tx, job.id)
             data: events.EventData = {"running": slots.running, "max_running": slots.max_running}
             await events.append(tx, job.id, "job.held", data)
+            emit(
+                log, logging.INFO, "job.held", running=slots.running, max_running=slots.max_running
+            )
             return None, []
         total = await _planned_units(tx, rt.provider, job)
         job = await jobs.start(tx, job.id, pages_total=total)
         await events.append(tx, job.id, "job.started", {"run": job.run, "pages_total": total})
+        emit(log, logging.INFO, "job.started", kind=job.kind, run=job.run, pages_total=total)
         if total == 0:
             return await end_job(tx, job, "succeeded")
     return job, []
@@ -125,9 +144,22 @@ async def _planned_units(tx: Tx, provider: LeadProvider, job: Job) -> int:
 
 async def _store(rt: Runtime, job: Job, fetched: Fetched) -> Sent:
     """Commit the page in one statement, which writes nothing if ``job`` was read stale."""
+    plan = fetched.plan(job)
     async with rt.db.connect() as conn:
-        committed = await page_commit.commit_page(conn, job, fetched.plan(job))
-    return [] if committed is None else committed[1]
+        committed = await page_commit.commit_page(conn, job, plan)
+    if committed is None:
+        return []
+    moved, sent = committed
+    emit(
+        log,
+        logging.DEBUG,
+        f"{plan.unit_name}.done",
+        page=plan.unit,
+        result_count=moved.result_count,
+    )
+    if moved.status != "running":
+        emit(log, logging.INFO, f"job.{moved.status}", result_count=moved.result_count)
+    return sent
 
 
 async def _retry_or_give_up(rt: Runtime, job: Job, exc: ProviderTransient) -> Sent:
@@ -140,7 +172,9 @@ async def _retry_or_give_up(rt: Runtime, job: Job, exc: ProviderTransient) -> Se
             return []
         if delay is None:
             message = f"{unit} {number}: gave up after {failed_attempts} attempts: {exc}"
-            log.warning("job %s failed: %s", job.id, message)
+            emit(
+                log, logging.WARNING, "job.failed", error_type="provider_unavailable", error=message
+            )
             error = JobError(type="provider_unavailable", message=message, page=number)
             return (await end_job(tx, current, "failed", error))[1]
         current = await jobs.record_retry(tx, job.id)
@@ -151,6 +185,15 @@ async def _retry_or_give_up(rt: Runtime, job: Job, exc: ProviderTransient) -> Se
             "error": str(exc),
         }
         await events.append(tx, job.id, f"{unit}.retrying", data)
+        emit(
+            log,
+            logging.WARNING,
+            f"{unit}.retrying",
+            page=number,
+            attempt=failed_attempts,
+            delay_ms=delay,
+            error=str(exc),
+        )
         retry = await outbox.add(
             tx,
             actor=ACTOR_FOR_KIND[job.kind],

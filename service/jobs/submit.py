@@ -8,6 +8,7 @@ same key with the same body gives back what the first submit created.
 from __future__ import annotations
 
 import hashlib
+import logging
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
@@ -22,6 +23,7 @@ from service.jobs.params import EnrichParams, JobParams
 from service.jobs.rate_limit import Quota, RateLimited
 from service.jobs.records import TERMINAL, ApiKey, Job, JobStatus
 from service.jobs.webhooks import WebhookTargets
+from service.logs import emit
 from service.repo import Database, Tx, events, idempotency, jobs, outbox
 from service.repo.idempotency import Remembered
 from service.repo.outbox import OutboxMessage
@@ -29,6 +31,8 @@ from service.repo.outbox import OutboxMessage
 __all__ = ["MAX_SCHEDULE_AHEAD", "Submission", "Submitter"]
 
 MAX_SCHEDULE_AHEAD = timedelta(days=30)
+
+log = logging.getLogger(__name__)
 
 
 def _utcnow() -> datetime:
@@ -115,6 +119,15 @@ class Submitter:
                 created.append(job)
                 sent.extend(message)
         self.dispatch(sent)
+        for job in created:
+            emit(
+                log,
+                logging.INFO,
+                "job.submitted",
+                job_id=str(job.id),
+                kind=job.kind,
+                status=job.status,
+            )
         return Submission(jobs=created, quota=quota, batch_id=batch_id)
 
     async def _replay(self, key: ApiKey, earlier: Remembered, fingerprint: str) -> Submission:

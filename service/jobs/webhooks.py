@@ -19,6 +19,7 @@ import base64
 import hashlib
 import hmac
 import ipaddress
+import logging
 import random
 import socket
 import time
@@ -33,12 +34,15 @@ import msgspec
 from service.jobs.messages import WEBHOOK_DELIVER
 from service.jobs.records import TERMINAL, Job, JobStatus
 from service.jobs.views import JobView, job_view
+from service.logs import bound, emit
 from service.repo import Database, api_keys, events, jobs, outbox
 from service.repo.outbox import OutboxMessage
 
 __all__ = ["WebhookSender", "WebhookTargets", "sign"]
 
 MAX_DELAY_MS = 10 * 60 * 1000
+
+log = logging.getLogger(__name__)
 
 
 class _Payload(msgspec.Struct, frozen=True):
@@ -99,6 +103,10 @@ class WebhookSender:
 
     async def deliver(self, job_id: uuid.UUID, attempt: int) -> list[OutboxMessage]:
         """One attempt; returns the next attempt's message when this one failed."""
+        with bound(job_id=str(job_id)):
+            return await self._deliver(job_id, attempt)
+
+    async def _deliver(self, job_id: uuid.UUID, attempt: int) -> list[OutboxMessage]:
         async with self.db.connect() as conn:
             job = await jobs.get(conn, job_id)
             secret = None if job is None else await api_keys.webhook_secret(conn, job.api_key_id)
@@ -109,6 +117,8 @@ class WebhookSender:
             return []
         status_code, error = await self._post(job, url, secret)
         delivered = status_code is not None and 200 <= status_code < 300
+        level = logging.INFO if delivered else logging.WARNING
+        emit(log, level, "webhook.attempted", attempt=attempt, status_code=status_code, error=error)
         async with self.db.transaction() as tx:
             data: events.EventData = {
                 "attempt": attempt,
