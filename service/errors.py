@@ -6,7 +6,8 @@
      ├── NotFound                404  missing, or owned by another key
      ├── Conflict                409  the resource is not in a state that allows it
      ├── UnsupportedMediaType    415  a body that is not JSON
-     └── (jobs.rate_limit) RateLimited  429  the key's submissions are over its rate
+     ├── (jobs.rate_limit) RateLimited  429  the key's submissions are over its rate
+     └── Unavailable             503  PostgreSQL cannot serve now (no connection)
 
 Provider errors are a separate tree (``service.providers.base``): they decide
 retry versus fail inside the job runner and never reach a client directly.
@@ -25,6 +26,7 @@ __all__ = [
     "NotFound",
     "ServiceError",
     "Unauthorized",
+    "Unavailable",
     "UnsupportedMediaType",
 ]
 
@@ -87,3 +89,13 @@ class UnsupportedMediaType(ServiceError):
     type = "unsupported-media-type"
     title = "Unsupported Media Type"
     status = 415
+
+
+class Unavailable(ServiceError):
+    type = "unavailable"
+    title = "Service Unavailable"
+    status = 503
+
+    @property
+    def headers(self) -> dict[str, str]:
+        return {"Retry-After": "1"}

@@ -89,8 +89,11 @@ def configure(log_format: Literal["json", "console"], level: int = logging.INFO)
     root.handlers[:] = [handler]
     root.setLevel(level)
     # Chatty at INFO about every connection they open.
-    for noisy in ("pika", "httpx", "httpcore", "asyncio"):
+    for noisy in ("httpx", "httpcore", "asyncio"):
         logging.getLogger(noisy).setLevel(logging.WARNING)
+    # Pika logs a dropped idle publishing connection as an error, though Dramatiq
+    # reconnects and publishes again; Dramatiq silences it the same way.
+    logging.getLogger("pika").setLevel(logging.CRITICAL)
     for name in ("uvicorn", "uvicorn.error", "dramatiq"):
         logging.getLogger(name).handlers[:] = []
         logging.getLogger(name).propagate = True

@@ -33,6 +33,7 @@ class SettingsError(Exception):
 @dataclass(frozen=True, slots=True)
 class Settings:
     database_url: str
+    db_pool_size: int
     broker_url: str
     provider: ProviderName
     provider_url: str | None
@@ -72,6 +73,7 @@ class Settings:
                 needs_path=True,
             )
             or "",
+            db_pool_size=read.integer("LEADJOBS_DB_POOL_SIZE", 10, low=1, high=200),
             broker_url=read.url(
                 "BROKER_URL", ("amqp", "amqps"), default="amqp://guest:guest@127.0.0.1:5672/%2F"
             )

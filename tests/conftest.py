@@ -81,23 +81,33 @@ def _env(**overrides: str) -> dict[str, str]:
         # Tests retry transient provider errors quickly; the policy is the same.
         LEADJOBS_RETRY_BACKOFF_MS="50",
         LEADJOBS_RETRY_BACKOFF_MAX_MS="400",
-        LEADJOBS_LOG_FORMAT="console",
+        LEADJOBS_LOG_FORMAT="json",
     )
     env.update(overrides)
     return env
 
 
-@pytest.fixture(scope="session")
-def stack_factory(
-    database_url: str, run_id: str, tmp_path_factory: pytest.TempPathFactory
-) -> Iterator[Callable[..., Stack]]:
-    """Start an API and a worker on a queue prefix of their own; all are stopped at the end."""
-    started: list[Stack] = []
+class StackFactory:
+    """Starts an API and a worker on a queue prefix of their own; stops them on request
+    or at the end of the session, and fails the run if either logged an error."""
 
-    def start(name: str = "main", threads: int = 4, **env_overrides: str) -> Stack:
-        prefix = f"ljtest_{run_id}_{name}"
-        env = _env(DATABASE_URL=database_url, LEADJOBS_QUEUE_PREFIX=prefix, **env_overrides)
-        logs = tmp_path_factory.mktemp(f"logs-{name}")
+    def __init__(self, database_url: str, run_id: str, tmp: pytest.TempPathFactory) -> None:
+        self._database_url = database_url
+        self._run_id = run_id
+        self._tmp = tmp
+        self._running: list[Stack] = []
+        self.unexpected: list[str] = []
+
+    def __call__(self, name: str = "main", threads: int = 4, **env_overrides: str) -> Stack:
+        prefix = f"ljtest_{self._run_id}_{name}"
+        env = _env(
+            DATABASE_URL=self._database_url,
+            LEADJOBS_QUEUE_PREFIX=prefix,
+            # Many stacks share one PostgreSQL in a test run: keep each one's pool small.
+            LEADJOBS_DB_POOL_SIZE="4",
+            **env_overrides,
+        )
+        logs = self._tmp.mktemp(f"logs-{name}")
         port = free_port()
         api = Service("api", ("api", "--port", str(port)), env, logs / "api.log")
         worker = Service(
@@ -107,7 +117,7 @@ def stack_factory(
             logs / "worker.log",
         )
         stack = Stack(base_url=f"http://127.0.0.1:{port}", env=env, api=api, worker=worker)
-        started.append(stack)
+        self._running.append(stack)
         _STARTED.append(stack)
         api.start()
         worker.start()
@@ -115,18 +125,34 @@ def stack_factory(
         wait_for_worker(worker)
         return stack
 
-    yield start
-    unexpected = []
-    for stack in started:
+    def stop(self, stack: Stack) -> None:
+        if stack not in self._running:
+            return
+        self._running.remove(stack)
         stack.worker.stop()
         stack.api.stop()
         _delete_queues(stack.env["LEADJOBS_QUEUE_PREFIX"])
         for service in (stack.api, stack.worker):
             log = service.log_path.read_text(errors="replace")
             # Retried internal errors still end well; they must fail the run all the same.
-            if "unhandled exception" in log or "Traceback" in log:
-                unexpected.append(f"{service.log_path}:\n{service.log_tail(80)}")
-    assert not unexpected, "service processes logged unexpected errors:\n" + "\n".join(unexpected)
+            if "unhandled exception" in log or "Traceback" in log or '"level":"error"' in log:
+                self.unexpected.append(f"{service.log_path}:\n{service.log_tail(80)}")
+
+    def stop_all(self) -> None:
+        for stack in list(self._running):
+            self.stop(stack)
+
+
+@pytest.fixture(scope="session")
+def stack_factory(
+    database_url: str, run_id: str, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[StackFactory]:
+    factory = StackFactory(database_url, run_id, tmp_path_factory)
+    yield factory
+    factory.stop_all()
+    assert not factory.unexpected, "service processes logged unexpected errors:\n" + "\n".join(
+        factory.unexpected
+    )
 
 
 def _delete_queues(prefix: str) -> None:
@@ -140,8 +166,22 @@ def _delete_queues(prefix: str) -> None:
         connection.close()
 
 
+@pytest.fixture
+def own_stack(stack_factory: StackFactory) -> Iterator[Callable[..., Stack]]:
+    """Stacks for one test, stopped when it ends."""
+    made: list[Stack] = []
+
+    def make(name: str, **env_overrides: str) -> Stack:
+        made.append(stack_factory(name, **env_overrides))
+        return made[-1]
+
+    yield make
+    for stack in made:
+        stack_factory.stop(stack)
+
+
 @pytest.fixture(scope="session")
-def stack(stack_factory: Callable[..., Stack]) -> Stack:
+def stack(stack_factory: StackFactory) -> Stack:
     return stack_factory("main")
 
 

@@ -14,7 +14,7 @@ import msgspec
 
 from service.cli.common import CliError
 from service.client import ApiClient, ApiError
-from service.client.progress import ProgressLine
+from service.client.progress import ProgressLine, apply_event
 from service.jobs.params import (
     COMPANY_SIZES,
     EnrichLeadInput,
@@ -25,12 +25,11 @@ from service.jobs.params import (
     ScrapeSimulation,
     SearchSpec,
 )
-from service.jobs.records import TERMINAL
 from service.jobs.views import JobView
 
 __all__ = ["register"]
 
-POLL_INTERVAL_S = 0.5
+RECONNECTS = 10
 _P = TypeVar("_P", ScrapeParams, EnrichParams)
 
 
@@ -180,13 +179,25 @@ def _watch(args: argparse.Namespace) -> int:
 
 
 def _follow(api: ApiClient, job: JobView, as_json: bool) -> int:
-    """Show progress until the job ends; exit 0 only if it succeeded."""
+    """Show progress from the job's live event stream until it ends; exit 0 only if it
+    succeeded. A broken stream is resumed after the last event seen."""
     progress = ProgressLine(sys.stderr, f"{job.kind} {str(job.id)[:8]}")
     progress.show(job)
-    while job.status not in TERMINAL:
-        time.sleep(POLL_INTERVAL_S)
-        job = api.job(job.id)
-        progress.show(job)
+    last_event = 0
+    for _ in range(RECONNECTS):
+        try:
+            for event in api.events(job.id, after_id=last_event):
+                last_event = event.id
+                job = apply_event(job, event)
+                progress.show(job)
+        except ApiError as exc:
+            if exc.status != 0:
+                raise
+            time.sleep(1)
+            continue
+        break
+    job = api.job(job.id)
+    progress.show(job)
     _print_job(job, as_json)
     return 0 if job.status == "succeeded" else 1
 

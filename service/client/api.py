@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Literal
 
@@ -12,6 +13,7 @@ import msgspec
 from service.errors import FieldError
 from service.jobs.params import JobParams
 from service.jobs.views import JobView
+from service.repo.events import Event
 
 __all__ = ["ApiClient", "ApiError"]
 
@@ -53,6 +55,25 @@ class ApiClient:
 
     def job(self, job_id: uuid.UUID) -> JobView:
         return msgspec.json.decode(self._send("GET", f"/v1/jobs/{job_id}").content, type=JobView)
+
+    def events(self, job_id: uuid.UUID, *, after_id: int = 0) -> Iterator[Event]:
+        """The job's events as they happen, from its live stream; ends with the job."""
+        headers = {"Accept": "text/event-stream", "Last-Event-ID": str(after_id)}
+        url = f"/v1/jobs/{job_id}/events"
+        try:
+            with self._http.stream("GET", url, headers=headers, timeout=None) as response:
+                if response.status_code >= 400:
+                    response.read()
+                    raise _error(response)
+                data: list[str] = []
+                for line in response.iter_lines():
+                    if line.startswith("data:"):
+                        data.append(line[5:].strip())
+                    elif line == "" and data:
+                        yield msgspec.json.decode("\n".join(data), type=Event)
+                        data = []
+        except httpx.TransportError as exc:
+            raise ApiError(0, f"the event stream broke: {exc}") from None
 
     def download(
         self, job_id: uuid.UUID, export_format: Literal["csv", "jsonl"], path: Path

@@ -5,10 +5,21 @@ from __future__ import annotations
 import time
 from typing import TextIO
 
-from service.jobs.records import TERMINAL
-from service.jobs.views import JobView
+import msgspec
 
-__all__ = ["ProgressLine"]
+from service.jobs.records import TERMINAL, JobStatus
+from service.jobs.views import JobView
+from service.repo.events import Event
+
+_STATUS_OF: dict[str, JobStatus] = {
+    "job.queued": "queued",
+    "job.started": "running",
+    "job.succeeded": "succeeded",
+    "job.failed": "failed",
+    "job.cancelled": "cancelled",
+}
+
+__all__ = ["ProgressLine", "apply_event"]
 
 BAR_WIDTH = 24
 
@@ -54,3 +65,31 @@ class ProgressLine:
             parts.append(f"ETA {eta:.0f}s")
         parts.append(job.status)
         return "  ".join(parts)
+
+
+def apply_event(job: JobView, event: Event) -> JobView:
+    """The job as ``event`` leaves it, as far as a progress line needs to know."""
+    data, progress = event.data, job.progress
+    status = _STATUS_OF.get(event.type, job.status)
+    pages_done = _int(data.get("pages_done"), progress.pages_done)
+    pages_total = _int(data.get("pages_total"), progress.pages_total or 0) or None
+    items_done = progress.items_done + _int(data.get("items"), 0)
+    result_count = _int(data.get("result_count"), job.result_count)
+    if status == "succeeded":
+        percent = 100.0
+    elif pages_total:
+        percent = round(min(100.0, 100.0 * pages_done / pages_total), 1)
+    else:
+        percent = progress.percent
+    progress = msgspec.structs.replace(
+        progress,
+        pages_done=pages_done,
+        pages_total=pages_total,
+        items_done=items_done,
+        percent=percent,
+    )
+    return msgspec.structs.replace(job, status=status, progress=progress, result_count=result_count)
+
+
+def _int(value: object, default: int) -> int:
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else default

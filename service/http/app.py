@@ -37,7 +37,9 @@ MAX_BODY_BYTES = 1024 * 1024
 def create_app(settings: Settings) -> Litestar:
     @asynccontextmanager
     async def lifespan(app: Litestar) -> AsyncIterator[None]:
-        db = Database(settings.database_url, application_name="leadjobs-api")
+        db = Database(
+            settings.database_url, pool_size=settings.db_pool_size, application_name="leadjobs-api"
+        )
         broker = build_broker(settings)
         relay = OutboxRelay(db, DramatiqPublisher(broker, declare_actors(broker, settings)))
         relay.start()

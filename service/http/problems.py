@@ -39,12 +39,14 @@ _WHEN = {
     413: "The body is over 1 MiB",
     415: "The body is not JSON",
     429: "Over the key's rate limit: see Retry-After and the RateLimit-* headers",
-    503: "PostgreSQL or RabbitMQ cannot be reached",
+    503: "PostgreSQL (or, for readiness, RabbitMQ) cannot serve now; see Retry-After",
 }
 
 
 def problem_responses(*statuses: int) -> dict[int, ResponseSpec]:
-    """OpenAPI entries for the problem details a route can answer with."""
+    """OpenAPI entries for the problem details a route can answer with; any route may
+    meet a database with no connection to spare (503)."""
+    statuses = tuple(sorted({*statuses, 503}))
     return {
         status: ResponseSpec(
             data_container=Problem,

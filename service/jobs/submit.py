@@ -106,18 +106,15 @@ class Submitter:
         job_ids = [uuid.uuid4() for _ in batch]
         batch_id = uuid.uuid4() if prefix is _batch_prefix else None
         async with self.db.transaction() as tx:
+            earlier = None
             if idempotency_key is not None:
                 earlier = await idempotency.claim(tx, key.id, idempotency_key, fingerprint, job_ids)
-                if earlier is not None:
-                    return await self._replay(key, earlier, fingerprint)
-            quota = await rate_limit.take(tx, key, len(batch))
-            created, sent = [], []
-            for index, (job_id, params) in enumerate(zip(job_ids, batch, strict=True)):
-                if isinstance(params, EnrichParams) and params.source_job_id is not None:
-                    await _check_source(tx, key, params.source_job_id, prefix(index))
-                job, message = await _create(tx, key, job_id, params, batch_id)
-                created.append(job)
-                sent.extend(message)
+            if earlier is None:
+                quota = await rate_limit.take(tx, key, len(batch))
+                created, sent = await _create_each(tx, key, batch, job_ids, batch_id, prefix)
+        # Outside the transaction: a replay reads on a connection of its own.
+        if earlier is not None:
+            return await self._replay(key, earlier, fingerprint)
         self.dispatch(sent)
         for job in created:
             emit(
@@ -177,6 +174,24 @@ def _no_prefix(index: int) -> str:
 def _fingerprint(batch: Sequence[JobParams], *, is_batch: bool) -> str:
     body = msgspec.json.encode({"batch": is_batch, "jobs": list(batch)})
     return hashlib.sha256(body).hexdigest()
+
+
+async def _create_each(
+    tx: Tx,
+    key: ApiKey,
+    batch: Sequence[JobParams],
+    job_ids: list[uuid.UUID],
+    batch_id: uuid.UUID | None,
+    prefix: Callable[[int], str],
+) -> tuple[list[Job], list[OutboxMessage]]:
+    created, sent = [], []
+    for index, (job_id, params) in enumerate(zip(job_ids, batch, strict=True)):
+        if isinstance(params, EnrichParams) and params.source_job_id is not None:
+            await _check_source(tx, key, params.source_job_id, prefix(index))
+        job, messages = await _create(tx, key, job_id, params, batch_id)
+        created.append(job)
+        sent.extend(messages)
+    return created, sent
 
 
 async def _check_source(tx: Tx, key: ApiKey, source_job_id: uuid.UUID, prefix: str) -> None:

@@ -8,14 +8,18 @@ commit. Nothing outside ``service.repo`` imports SQLAlchemy.
 from __future__ import annotations
 
 from collections.abc import AsyncIterator, Mapping
-from contextlib import asynccontextmanager
+from contextlib import AbstractAsyncContextManager, asynccontextmanager
 from typing import Any
 
 import msgspec
 from sqlalchemy import TextClause, text
 from sqlalchemy.dialects.postgresql import asyncpg as asyncpg_dialect
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.ext.asyncio import AsyncConnection, AsyncEngine, create_async_engine
+
+from service.errors import Unavailable
 
 __all__ = ["Database", "RawQuery", "Tx", "async_url"]
 
@@ -37,30 +41,25 @@ def async_url(database_url: str) -> str:
 
 class Database:
     def __init__(self, database_url: str, *, pool_size: int = 10, application_name: str) -> None:
-        def engine(**options: object) -> AsyncEngine:
-            return create_async_engine(
-                async_url(database_url),
-                pool_size=pool_size,
-                max_overflow=pool_size,
-                # No pre-ping: it costs three round trips per checkout on the hot path. A
-                # connection that died fails its statement, SQLAlchemy discards it, and
-                # the message or request is retried; recycling bounds how stale one gets.
-                pool_recycle=1800,
-                json_serializer=_json_text,
-                json_deserializer=msgspec.json.decode,
-                connect_args={"server_settings": {"application_name": application_name}},
-                **options,
-            )
-
-        self.engine = engine()
-        # Statements that need no transaction around them skip BEGIN and COMMIT: one
-        # round trip each. A pool of its own, so no checkout switches isolation levels.
-        self._autocommit = engine(isolation_level="AUTOCOMMIT")
+        self.engine: AsyncEngine = create_async_engine(
+            async_url(database_url),
+            pool_size=pool_size,
+            max_overflow=pool_size,
+            # No pre-ping: it costs three round trips per checkout on the hot path. A
+            # connection that died fails its statement, SQLAlchemy discards it, and the
+            # message or request is retried; recycling bounds how stale one can get.
+            pool_recycle=1800,
+            json_serializer=_json_text,
+            json_deserializer=msgspec.json.decode,
+            connect_args={"server_settings": {"application_name": application_name}},
+        )
+        # Statements that need no transaction around them skip BEGIN and COMMIT.
+        self._autocommit = self.engine.execution_options(isolation_level="AUTOCOMMIT")
 
     @asynccontextmanager
     async def transaction(self) -> AsyncIterator[Tx]:
         """One transaction: committed when the block ends, rolled back if it raises."""
-        async with self.engine.begin() as conn:
+        async with _available(self.engine.begin()) as conn:
             yield conn
 
     @asynccontextmanager
@@ -70,7 +69,7 @@ class Database:
         For reads that need no atomicity with others, and for writes that are one
         statement (the page commit), which saves the BEGIN and COMMIT round trips.
         """
-        async with self._autocommit.connect() as conn:
+        async with _available(self._autocommit.connect()) as conn:
             yield conn
 
     async def ping(self) -> None:
@@ -79,7 +78,28 @@ class Database:
 
     async def dispose(self) -> None:
         await self.engine.dispose()
-        await self._autocommit.dispose()
+
+
+@asynccontextmanager
+async def _available(opening: AbstractAsyncContextManager[Tx]) -> AsyncIterator[Tx]:
+    """The connection, or Unavailable (503) if PostgreSQL cannot give one now."""
+    try:
+        conn = await opening.__aenter__()
+    except (OperationalError, InterfaceError, OSError) as exc:
+        raise Unavailable("the database is unavailable; try again shortly") from exc
+    except PoolTimeout as exc:
+        raise Unavailable("the service is busy; try again shortly") from exc
+    except DBAPIError as exc:
+        if "too many clients" not in str(exc):
+            raise
+        raise Unavailable("the database has no free connections; try again shortly") from exc
+    try:
+        yield conn
+    except BaseException as exc:
+        if not await opening.__aexit__(type(exc), exc, exc.__traceback__):
+            raise
+    else:
+        await opening.__aexit__(None, None, None)
 
 
 class RawQuery:

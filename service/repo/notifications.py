@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
 import uuid
 from collections.abc import Callable
 
@@ -20,7 +21,8 @@ from service.logs import emit
 __all__ = ["CHANNEL", "EventListener"]
 
 CHANNEL = "leadjobs_job_events"
-APPLICATION_NAME = "leadjobs-listener"
+# With the process id, so an operator can tell whose listener a connection is.
+APPLICATION_NAME = "leadjobs-listener:{pid}"
 RECONNECT_S = 1.0
 
 log = logging.getLogger(__name__)
@@ -59,7 +61,8 @@ class EventListener:
 
     async def _listen(self, *, reconnected: bool) -> None:
         conn = await asyncpg.connect(
-            self._dsn, server_settings={"application_name": APPLICATION_NAME}
+            self._dsn,
+            server_settings={"application_name": APPLICATION_NAME.format(pid=os.getpid())},
         )
         lost = asyncio.Event()
         conn.add_termination_listener(lambda _: lost.set())

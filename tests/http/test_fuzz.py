@@ -20,9 +20,9 @@ EXCLUDED = "positive_data_acceptance"
 
 
 async def test_fuzzing_finds_no_server_errors_and_no_schema_violations(
-    stack_factory: Callable[..., Stack], new_key: NewKeyFactory, tmp_path: Path
+    own_stack: Callable[..., Stack], new_key: NewKeyFactory, tmp_path: Path
 ) -> None:
-    fuzz = stack_factory("fuzz")
+    fuzz = own_stack("fuzz")
     # Few running slots: fuzzed jobs may ask for a minute of latency per page.
     key = await new_key("fuzz", max_running=2)
 

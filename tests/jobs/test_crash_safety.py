@@ -90,9 +90,9 @@ async def _assert_exactly_once(
 
 
 async def test_kills_during_a_fetch_after_a_commit_and_at_random_lose_nothing(
-    stack_factory: Callable[..., Stack], new_key: NewKeyFactory, pg: asyncpg.Pool
+    own_stack: Callable[..., Stack], new_key: NewKeyFactory, pg: asyncpg.Pool
 ) -> None:
-    crash = stack_factory("crash")
+    crash = own_stack("crash")
     key = await new_key("crash")
     async with _client(crash, key.key) as http:
         # Given a 16-page job whose pages take 150 ms at the provider,
@@ -116,9 +116,9 @@ async def test_kills_during_a_fetch_after_a_commit_and_at_random_lose_nothing(
 
 
 async def test_rapid_kills_of_a_fast_job_lose_nothing(
-    stack_factory: Callable[..., Stack], new_key: NewKeyFactory, pg: asyncpg.Pool
+    own_stack: Callable[..., Stack], new_key: NewKeyFactory, pg: asyncpg.Pool
 ) -> None:
-    crash = stack_factory("crash-fast")
+    crash = own_stack("crash-fast")
     key = await new_key("crash-fast")
     async with _client(crash, key.key) as http:
         job = await scrape(

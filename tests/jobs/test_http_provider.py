@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable, Iterator
+from collections.abc import AsyncIterator, Iterator
 
 import httpx
 import pytest
 
 from service.keys import NewKey
-from tests.conftest import NewKeyFactory, Stack
+from tests.conftest import NewKeyFactory, Stack, StackFactory
 from tests.support.jobs import all_events, all_results, submit, wait_for
 from tests.support.lead_api import TOTAL_RESULTS, FakeLeadApi
 
@@ -24,14 +24,16 @@ def lead_api() -> Iterator[FakeLeadApi]:
 
 
 @pytest.fixture(scope="module")
-def http_stack(stack_factory: Callable[..., Stack], lead_api: FakeLeadApi) -> Stack:
-    return stack_factory(
+def http_stack(stack_factory: StackFactory, lead_api: FakeLeadApi) -> Iterator[Stack]:
+    stack = stack_factory(
         "httpprovider",
         LEADJOBS_PROVIDER="http",
         LEADJOBS_PROVIDER_URL=lead_api.url,
         LEADJOBS_PROVIDER_KEY=PROVIDER_KEY,
         LEADJOBS_PROVIDER_TIMEOUT_S="5",
     )
+    yield stack
+    stack_factory.stop(stack)
 
 
 @pytest.fixture

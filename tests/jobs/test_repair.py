@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import asyncpg
@@ -10,7 +10,7 @@ import httpx
 import pika
 import pytest
 
-from tests.conftest import BROKER_URL, NewKeyFactory, Stack
+from tests.conftest import BROKER_URL, NewKeyFactory, Stack, StackFactory
 from tests.support.jobs import all_events, all_results, scrape, wait_for, wait_until
 from tests.support.processes import wait_for_worker
 
@@ -26,8 +26,10 @@ def _purge(prefix: str) -> None:
 
 
 @pytest.fixture(scope="module")
-def repair(stack_factory: Callable[..., Stack]) -> Stack:
-    return stack_factory("repair", LEADJOBS_STALL_SECONDS="5")
+def repair(stack_factory: StackFactory) -> Iterator[Stack]:
+    stack = stack_factory("repair", LEADJOBS_STALL_SECONDS="5")
+    yield stack
+    stack_factory.stop(stack)
 
 
 async def test_a_purged_message_and_a_restarted_worker_still_finish_the_job(

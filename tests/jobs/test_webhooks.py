@@ -5,7 +5,7 @@ from __future__ import annotations
 import asyncio
 import json
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 
 import asyncpg
 import httpx
@@ -13,17 +13,19 @@ import pytest
 from standardwebhooks import Webhook
 
 from service.keys import NewKey
-from tests.conftest import NewKeyFactory, Stack
+from tests.conftest import NewKeyFactory, Stack, StackFactory
 from tests.support.jobs import all_events, scrape, wait_for
 from tests.support.processes import run_cli
 from tests.support.receiver import Receiver
 
 
 @pytest.fixture(scope="module")
-def hooks_stack(stack_factory: Callable[..., Stack]) -> Stack:
-    return stack_factory(
+def hooks_stack(stack_factory: StackFactory) -> Iterator[Stack]:
+    stack = stack_factory(
         "webhooks", LEADJOBS_WEBHOOK_ALLOW_PRIVATE="true", LEADJOBS_WEBHOOK_BACKOFF_MS="100"
     )
+    yield stack
+    stack_factory.stop(stack)
 
 
 @pytest.fixture
