@@ -50,6 +50,8 @@ class Settings:
     webhook_backoff_ms: int
     webhook_timeout_s: int
     log_format: LogFormat
+    worker_metrics_host: str
+    worker_metrics_port: int  # 0: no metrics server
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Settings:
@@ -99,6 +101,11 @@ class Settings:
             ),
             webhook_timeout_s=read.integer("LEADJOBS_WEBHOOK_TIMEOUT_S", 10, low=1, high=60),
             log_format=read.choice("LEADJOBS_LOG_FORMAT", get_args(LogFormat), "json"),
+            worker_metrics_host=read.text("LEADJOBS_WORKER_METRICS_HOST", required=False)
+            or "127.0.0.1",
+            worker_metrics_port=read.integer(
+                "LEADJOBS_WORKER_METRICS_PORT", 9191, low=0, high=65535
+            ),
         )
 
 

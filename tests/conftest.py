@@ -36,6 +36,10 @@ class Stack:
     api: Service
     worker: Service
 
+    @property
+    def worker_metrics_url(self) -> str:
+        return f"http://127.0.0.1:{self.env['LEADJOBS_WORKER_METRICS_PORT']}/metrics"
+
 
 _STARTED: list[Stack] = []
 
@@ -105,6 +109,7 @@ class StackFactory:
             LEADJOBS_QUEUE_PREFIX=prefix,
             # Many stacks share one PostgreSQL in a test run: keep each one's pool small.
             LEADJOBS_DB_POOL_SIZE="4",
+            LEADJOBS_WORKER_METRICS_PORT=str(free_port()),
             **env_overrides,
         )
         logs = self._tmp.mktemp(f"logs-{name}")

@@ -16,7 +16,14 @@ from dramatiq.middleware import (
 
 from service.settings import Settings
 
-__all__ = ["MESSAGE_TIME_LIMIT_MS", "build_broker", "ping", "queue_name"]
+__all__ = [
+    "MESSAGE_TIME_LIMIT_MS",
+    "QUEUES",
+    "build_broker",
+    "ping",
+    "queue_depths",
+    "queue_name",
+]
 
 # A page is one provider call plus one transaction. Ten minutes is far more than
 # that takes, and far under RabbitMQ's 30-minute consumer timeout.
@@ -25,6 +32,10 @@ MESSAGE_TIME_LIMIT_MS = 10 * 60 * 1000
 # below the consumer timeout; provider errors are retried by the job runner instead.
 INTERNAL_RETRIES = 10
 INTERNAL_MAX_BACKOFF_MS = 60_000
+
+
+# Every queue our actors use (each also has Dramatiq's .DQ and .XQ).
+QUEUES = ("scrape", "enrich", "control", "webhooks")
 
 
 def queue_name(settings: Settings, name: str) -> str:
@@ -52,3 +63,28 @@ def ping(settings: Settings, timeout_s: float) -> None:
     parameters.blocked_connection_timeout = timeout_s
     parameters.connection_attempts = 1
     pika.BlockingConnection(parameters).close()
+
+
+def queue_depths(settings: Settings, timeout_s: float) -> dict[str, int]:
+    """Messages waiting in each of our queues (ready to deliver or delayed). Blocking."""
+    import pika
+
+    parameters = pika.URLParameters(settings.broker_url)
+    parameters.socket_timeout = timeout_s
+    parameters.connection_attempts = 1
+    depths: dict[str, int] = {}
+    connection = pika.BlockingConnection(parameters)
+    try:
+        channel = connection.channel()
+        for queue in QUEUES:
+            for name in (queue_name(settings, queue), f"{queue_name(settings, queue)}.DQ"):
+                try:
+                    declared = channel.queue_declare(queue=name, passive=True)
+                except pika.exceptions.ChannelClosedByBroker:
+                    # Not declared yet: nothing was ever sent to it.
+                    channel = connection.channel()
+                    continue
+                depths[name] = int(declared.method.message_count)
+    finally:
+        connection.close()
+    return depths

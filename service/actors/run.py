@@ -10,7 +10,7 @@ __all__ = ["run_workers"]
 SHUTDOWN_TIMEOUT_MS = 30_000
 
 
-def run_workers(*, processes: int, threads: int) -> int:
+def run_workers(*, processes: int, threads: int, serve_metrics: bool) -> int:
     """Run until signalled; every process imports ``service.actors.worker``."""
     argv = [
         "service.actors.worker",
@@ -23,6 +23,8 @@ def run_workers(*, processes: int, threads: int) -> int:
         # Logging is ours (service.logs), in every process.
         "--skip-logging",
     ]
+    if serve_metrics:
+        argv += ["--fork-function", "service.actors.metrics_server:serve_metrics"]
     parser = dramatiq_cli.make_argument_parser()  # type: ignore[no-untyped-call]
     code: int = dramatiq_cli.main(parser.parse_args(argv))  # type: ignore[no-untyped-call]
     return code

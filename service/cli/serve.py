@@ -8,6 +8,7 @@ from typing import Any
 
 from service import logs
 from service.cli.common import CliError, load_settings
+from service.metrics_setup import shared_metrics
 
 __all__ = ["register"]
 
@@ -65,24 +66,31 @@ def _api(args: argparse.Namespace) -> int:
 
     settings = load_settings()  # fail here, with one line, not in every server process
     logs.configure(settings.log_format)
-    uvicorn.run(
-        "service.http.asgi:build",
-        factory=True,
-        host=args.host,
-        port=args.port,
-        workers=args.workers,
-        proxy_headers=True,
-        log_level="info",
-        # Uvicorn's access log prints query strings whole, where a careless client may
-        # have put its key; the app logs requests itself, without them.
-        access_log=False,
-        log_config=None,
-    )
+    with shared_metrics("api"):
+        uvicorn.run(
+            "service.http.asgi:build",
+            factory=True,
+            host=args.host,
+            port=args.port,
+            workers=args.workers,
+            proxy_headers=True,
+            log_level="info",
+            # Uvicorn's access log prints query strings whole, where a careless client may
+            # have put its key; the app logs requests itself, without them.
+            access_log=False,
+            log_config=None,
+        )
     return 0
 
 
 def _worker(args: argparse.Namespace) -> int:
-    from service.actors.run import run_workers
+    settings = load_settings()
+    logs.configure(settings.log_format)
+    with shared_metrics("worker"):
+        from service.actors.run import run_workers
 
-    logs.configure(load_settings().log_format)
-    return run_workers(processes=args.processes, threads=args.threads)
+        return run_workers(
+            processes=args.processes,
+            threads=args.threads,
+            serve_metrics=settings.worker_metrics_port != 0,
+        )

@@ -14,11 +14,14 @@ from litestar.openapi.plugins import JsonRenderPlugin, SwaggerRenderPlugin
 from litestar.openapi.spec import Components
 
 from service.actors import DramatiqPublisher, build_broker, declare_actors
-from service.actors.broker import ping
+from service.actors.broker import ping, queue_depths
 from service.http.auth import SECURITY, SECURITY_SCHEMES, provide_api_key
 from service.http.health import PROBE_TIMEOUT_S, healthz, readyz
 from service.http.jobs import JobsController
+from service.http.metrics_route import metrics_endpoint
+from service.http.openapi import document_job_kinds
 from service.http.problems import exception_handlers
+from service.http.reports import ReportsController
 from service.http.request_log import RequestLog
 from service.http.state import AppState, app_state
 from service.jobs.live import JobFeed
@@ -58,6 +61,7 @@ def create_app(settings: Settings) -> Litestar:
             dispatch=relay.dispatch,
             feed=feed,
             ping_broker=lambda: asyncio.to_thread(ping, settings, PROBE_TIMEOUT_S),
+            queue_depths=lambda: asyncio.to_thread(queue_depths, settings, PROBE_TIMEOUT_S),
         )
         try:
             yield
@@ -69,12 +73,12 @@ def create_app(settings: Settings) -> Litestar:
 
     v1 = Router(
         path="/",
-        route_handlers=[JobsController],
+        route_handlers=[JobsController, ReportsController],
         dependencies={"api_key": Provide(provide_api_key)},
         security=SECURITY,
     )
-    return Litestar(
-        route_handlers=[healthz, readyz, v1],
+    app = Litestar(
+        route_handlers=[healthz, readyz, metrics_endpoint, v1],
         middleware=[RequestLog],
         # Logging is configured once, by service.logs; Litestar's own would replace it.
         logging_config=None,
@@ -94,3 +98,5 @@ def create_app(settings: Settings) -> Litestar:
             components=Components(security_schemes=SECURITY_SCHEMES),
         ),
     )
+    document_job_kinds(app)
+    return app

@@ -10,6 +10,7 @@ import uuid
 from litestar.enums import ScopeType
 from litestar.types import ASGIApp, Message, Receive, Scope, Send
 
+from service import metrics
 from service.logs import bound, emit
 
 __all__ = ["RequestLog", "route_of"]
@@ -62,17 +63,22 @@ class RequestLog:
             finally:
                 path = scope.get("path", "")
                 level = logging.DEBUG if path in _QUIET else logging.INFO
+                route = route_of(scope)
+                method = str(scope.get("method", ""))
+                elapsed = time.perf_counter() - started
+                metrics.http_requests.labels(method, route, str(status)).inc()
+                metrics.http_seconds.labels(method, route).observe(elapsed)
                 key_id = (scope.get("state") or {}).get("api_key_id")
                 emit(
                     log,
                     logging.ERROR if status >= 500 else level,
                     "request",
                     api_key_id=key_id if isinstance(key_id, str) else None,
-                    method=str(scope.get("method", "")),
+                    method=method,
                     path=path,
-                    route=route_of(scope),
+                    route=route,
                     status=status,
-                    duration_ms=round((time.perf_counter() - started) * 1000, 2),
+                    duration_ms=round(elapsed * 1000, 2),
                 )
 
 

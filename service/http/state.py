@@ -27,6 +27,8 @@ class AppState:
     feed: JobFeed
     # Raises when RabbitMQ cannot be reached.
     ping_broker: Callable[[], Awaitable[None]]
+    # Messages waiting in each of our queues.
+    queue_depths: Callable[[], Awaitable[dict[str, int]]]
 
 
 def app_state(request: Request[object, object, State]) -> AppState:

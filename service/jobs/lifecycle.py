@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 
+from service import metrics
 from service.jobs.messages import WEBHOOK_DELIVER
 from service.jobs.records import Job, JobError, JobStatus
 from service.logs import emit
@@ -32,6 +33,7 @@ async def end_job(
         data.update(error_type=error.type, message=error.message, page=error.page)
     await events.append(tx, job.id, f"job.{status}", data)
     emit(log, logging.INFO, f"job.{status}", job_id=str(job.id), result_count=ended.result_count)
+    metrics.job_finished(ended)
     if ended.params.webhook_url is None:
         return ended, []
     return ended, [await outbox.add(tx, actor=WEBHOOK_DELIVER, job_id=job.id, seq=1)]

@@ -16,9 +16,11 @@ redelivered or duplicated message changes nothing twice:
 from __future__ import annotations
 
 import logging
+import time
 import uuid
 from dataclasses import dataclass
 
+from service import metrics
 from service.jobs import enrich, scrape
 from service.jobs.lifecycle import end_job
 from service.jobs.messages import ACTOR_FOR_KIND, UNIT_FOR_KIND
@@ -82,6 +84,7 @@ async def _advance(rt: Runtime, job_id: uuid.UUID, seq: int) -> Sent:
             error=str(exc),
         )
         error = JobError(type="provider_rejected", message=str(exc), page=page)
+        metrics.pages.labels(job.kind, "failed", error.type).inc()
         return sent + await _finish(rt, job, "failed", error)
     return sent + await _store(rt, job, fetched)
 
@@ -94,6 +97,7 @@ async def fail_internal(rt: Runtime, job_id: uuid.UUID, message: str) -> Sent:
         job = await jobs.lock(tx, job_id)
         if job is None or job.status not in ("queued", "running"):
             return []
+        metrics.pages.labels(job.kind, "failed", "internal").inc()
         _, sent = await end_job(tx, job, "failed", JobError(type="internal", message=message))
     return sent
 
@@ -106,9 +110,20 @@ def _current(job: Job | None, seq: int) -> Job | None:
 
 async def _fetch(rt: Runtime, job: Job) -> Fetched:
     params = job.params
-    if isinstance(params, ScrapeParams):
-        return await scrape.fetch_page(rt.provider, job, params)
-    return await enrich.fetch_batch(rt.db, rt.provider, job, params)
+    operation = "search" if isinstance(params, ScrapeParams) else "enrich"
+    started = time.perf_counter()
+    try:
+        if isinstance(params, ScrapeParams):
+            return await scrape.fetch_page(rt.provider, job, params)
+        return await enrich.fetch_batch(rt.db, rt.provider, job, params)
+    except ProviderTransient:
+        metrics.provider_errors.labels(operation, "transient").inc()
+        raise
+    except ProviderPermanent:
+        metrics.provider_errors.labels(operation, "permanent").inc()
+        raise
+    finally:
+        metrics.provider_seconds.labels(operation).observe(time.perf_counter() - started)
 
 
 async def _start(rt: Runtime, read: Job) -> tuple[Job | None, Sent]:
@@ -157,8 +172,11 @@ async def _store(rt: Runtime, job: Job, fetched: Fetched) -> Sent:
         page=plan.unit,
         result_count=moved.result_count,
     )
+    metrics.pages.labels(job.kind, "done", "").inc()
+    metrics.leads_stored.labels(job.kind).inc(moved.result_count - job.result_count)
     if moved.status != "running":
         emit(log, logging.INFO, f"job.{moved.status}", result_count=moved.result_count)
+        metrics.job_finished(moved)
     return sent
 
 
@@ -176,6 +194,7 @@ async def _retry_or_give_up(rt: Runtime, job: Job, exc: ProviderTransient) -> Se
                 log, logging.WARNING, "job.failed", error_type="provider_unavailable", error=message
             )
             error = JobError(type="provider_unavailable", message=message, page=number)
+            metrics.pages.labels(job.kind, "failed", error.type).inc()
             return (await end_job(tx, current, "failed", error))[1]
         current = await jobs.record_retry(tx, job.id)
         data: events.EventData = {
@@ -185,6 +204,7 @@ async def _retry_or_give_up(rt: Runtime, job: Job, exc: ProviderTransient) -> Se
             "error": str(exc),
         }
         await events.append(tx, job.id, f"{unit}.retrying", data)
+        metrics.pages.labels(job.kind, "retried", "provider_unavailable").inc()
         emit(
             log,
             logging.WARNING,

@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 
 import msgspec
 
+from service import metrics
 from service.errors import Conflict, FieldError, InvalidInput
 from service.jobs import rate_limit
 from service.jobs.messages import ACTOR_FOR_KIND
@@ -91,6 +92,7 @@ class Submitter:
                 key, batch, prefix, fingerprint=fingerprint, idempotency_key=idempotency_key
             )
         except RateLimited:
+            metrics.submits_rate_limited.inc()
             await rate_limit.count_rejection(self.db, key)
             raise
 
@@ -117,6 +119,7 @@ class Submitter:
             return await self._replay(key, earlier, fingerprint)
         self.dispatch(sent)
         for job in created:
+            metrics.jobs_submitted.labels(job.kind).inc()
             emit(
                 log,
                 logging.INFO,

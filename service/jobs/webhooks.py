@@ -31,6 +31,7 @@ from urllib.parse import urlsplit
 import httpx
 import msgspec
 
+from service import metrics
 from service.jobs.messages import WEBHOOK_DELIVER
 from service.jobs.records import TERMINAL, Job, JobStatus
 from service.jobs.views import JobView, job_view
@@ -85,6 +86,12 @@ class WebhookTargets:
         return None
 
 
+def _outcome(status_code: int | None, error: str | None) -> str:
+    if status_code is not None and 200 <= status_code < 300:
+        return "delivered"
+    return "refused" if (error or "").startswith("refused") else "failed"
+
+
 def _private(address: str) -> bool:
     ip = ipaddress.ip_address(address.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
@@ -117,6 +124,7 @@ class WebhookSender:
             return []
         status_code, error = await self._post(job, url, secret)
         delivered = status_code is not None and 200 <= status_code < 300
+        metrics.webhook_attempts.labels(_outcome(status_code, error)).inc()
         level = logging.INFO if delivered else logging.WARNING
         emit(log, level, "webhook.attempted", attempt=attempt, status_code=status_code, error=error)
         async with self.db.transaction() as tx:

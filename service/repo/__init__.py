@@ -4,6 +4,7 @@ transaction and never commit; see ``db.Database.transaction``."""
 from service.repo import (
     api_keys,
     events,
+    fleet,
     idempotency,
     jobs,
     lead_writes,
@@ -13,6 +14,7 @@ from service.repo import (
     outbox,
     page_commit,
     rate_buckets,
+    reports,
     retention,
 )
 from service.repo.db import Database, Tx
@@ -22,6 +24,7 @@ __all__ = [
     "Tx",
     "api_keys",
     "events",
+    "fleet",
     "idempotency",
     "jobs",
     "lead_writes",
@@ -31,5 +34,6 @@ __all__ = [
     "outbox",
     "page_commit",
     "rate_buckets",
+    "reports",
     "retention",
 ]

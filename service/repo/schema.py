@@ -54,6 +54,9 @@ metadata = MetaData(naming_convention=NAMING)
 
 NOW = text("now()")
 TERMINAL = "('succeeded', 'failed', 'cancelled')"
+# UTC calendar days, as the reporting views group by them.
+CREATED_DAY = "((created_at AT TIME ZONE 'UTC')::date)"
+FINISHED_DAY = "((finished_at AT TIME ZONE 'UTC')::date)"
 
 
 def _ts(name: str, *, nullable: bool = True) -> Column[object]:
@@ -174,6 +177,10 @@ jobs = Table(
     ),
     Index("ix_jobs_due", "run_at", postgresql_where=text("status = 'scheduled'")),
     Index("ix_jobs_finished_at", "finished_at", postgresql_where=text(f"status IN {TERMINAL}")),
+    # The reporting views' days (migration 0004): a range of days reads only those rows.
+    Index("ix_jobs_api_key_id_created_day", "api_key_id", text(CREATED_DAY)),
+    Index("ix_jobs_created_day", text(CREATED_DAY)),
+    Index("ix_jobs_failed_day", text(FINISHED_DAY), postgresql_where=text("status = 'failed'")),
     # Only the status, which changes a few times per job: the counters, dispatch_seq and
     # updated_at change on every page, and leaving them out of every index lets those
     # updates be HOT (no index writes), with room on the page for the new row version.

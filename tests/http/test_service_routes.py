@@ -71,5 +71,9 @@ async def test_openapi_document_describes_the_api(stack: Stack) -> None:
         assert path in paths
     scrape_body = document["components"]["schemas"]["ScrapeParams"]["properties"]
     assert scrape_body["max_pages"]["maximum"] == 100
+    # The path names the kind; each job of a batch must name its own.
+    assert "kind" not in document["components"]["schemas"]["ScrapeParams"]["required"]
+    batch_job = document["components"]["schemas"]["BatchSubmit"]["properties"]["jobs"]["items"]
+    assert all(variant["required"] == ["kind"] for variant in batch_job["oneOf"])
     assert {"apiKey", "bearer"} <= set(document["components"]["securitySchemes"])
     assert ui.status_code == 200
