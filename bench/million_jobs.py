@@ -41,7 +41,7 @@ SELECT gen_random_uuid(),
        CASE WHEN s.status NOT IN ('queued', 'scheduled')
             THEN now() - make_interval(secs => n * 30 - 5) END,
        CASE WHEN s.status IN ('succeeded', 'failed', 'cancelled')
-            THEN now() - make_interval(secs => n * 30 - 15 - (n * 7919) % 240) END,
+            THEN now() - make_interval(secs => n * 30 - 15 - (n::bigint * 7919) % 240) END,
        CASE WHEN s.status = 'succeeded' THEN 1 + n % 10 ELSE 0 END,
        CASE WHEN s.status = 'succeeded' THEN (n * 31) % 251 ELSE 0 END,
        CASE WHEN s.status = 'failed'
