@@ -21,7 +21,7 @@ from datetime import datetime
 from typing import Any
 
 import asyncpg
-from million_jobs import million_jobs
+from million_jobs import million_jobs, report
 from sqlalchemy.dialects import postgresql
 
 from service.repo import Database
@@ -100,13 +100,7 @@ async def main() -> None:
             for name, where in _cases(fixture.batch_id, midpoint).items():
                 ours = await _time(db, key, where, indexes=True)
                 baseline = await _time(db, key, where, indexes=False)
-                print(f"\n## {name}: {ours * 1000:.2f} ms (no indexes: {baseline * 1000:.1f} ms)")
-                print(await _plan(url, key, where))
-                results[name] = {
-                    "ms": round(ours * 1000, 2),
-                    "baseline_ms": round(baseline * 1000, 1),
-                    "ratio": round(baseline / ours, 1),
-                }
+                results[name] = report(name, ours, baseline, await _plan(url, key, where))
         finally:
             await db.dispose()
     print(json.dumps(results))

@@ -92,3 +92,14 @@ async def million_jobs(count: int, name: str) -> AsyncIterator[Fixture]:
             await admin.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
         finally:
             await admin.close()
+
+
+def report(name: str, ours: float, baseline: float, plan: str) -> dict[str, float]:
+    """Print one query's figures and plan; return them for the closing JSON object."""
+    print(f"\n## {name}: {ours * 1000:.2f} ms (no indexes: {baseline * 1000:.1f} ms)")
+    print(plan)
+    return {
+        "ms": round(ours * 1000, 2),
+        "baseline_ms": round(baseline * 1000, 1),
+        "ratio": round(baseline / ours, 1),
+    }

@@ -20,7 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import asyncpg
-from million_jobs import million_jobs
+from million_jobs import million_jobs, report
 
 # The first is the API's own query (GET /v1/reports/daily, service/repo/reports.py).
 QUERIES = {
@@ -71,13 +71,7 @@ async def _measure(url: str, key: uuid.UUID) -> dict[str, Any]:
                 await conn.execute(f"SET {setting} = off")
             baseline = await _time(conn, sql, args, runs=3)
             await conn.execute("RESET ALL")
-            print(f"\n## {name}: {ours * 1000:.1f} ms (no indexes: {baseline * 1000:.1f} ms)")
-            print("\n".join(row[0] for row in plan))
-            results[name] = {
-                "ms": round(ours * 1000, 1),
-                "baseline_ms": round(baseline * 1000, 1),
-                "ratio": round(baseline / ours, 1),
-            }
+            results[name] = report(name, ours, baseline, "\n".join(row[0] for row in plan))
     finally:
         await conn.close()
     return results
