@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
@@ -15,11 +16,22 @@ from tests.support.jobs import all_events, all_results, scrape, wait_for, wait_u
 from tests.support.processes import wait_for_worker
 
 
-def _purge(prefix: str) -> None:
+def _purge(prefix: str, timeout: float = 30) -> None:
+    """Empty the job's queues once RabbitMQ has seen the dead worker go.
+
+    A killed worker's unacked message returns to its queue only when RabbitMQ
+    notices the closed connection, which can be after `kill()` returns; purging
+    before that would lose nothing and the test would prove nothing.
+    """
+    queues = (f"{prefix}.scrape", f"{prefix}.scrape.DQ")
     connection = pika.BlockingConnection(pika.URLParameters(BROKER_URL))
     try:
         channel = connection.channel()
-        for queue in (f"{prefix}.scrape", f"{prefix}.scrape.DQ"):
+        deadline = time.monotonic() + timeout
+        while any(channel.queue_declare(q, passive=True).method.consumer_count for q in queues):
+            assert time.monotonic() < deadline, "RabbitMQ still lists the killed worker"
+            time.sleep(0.05)  # polling interval while RabbitMQ notices the closed connection
+        for queue in queues:
             channel.queue_purge(queue)
     finally:
         connection.close()
