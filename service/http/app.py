@@ -16,6 +16,7 @@ from litestar.openapi.spec import Components
 from service.actors import DramatiqPublisher, build_broker, declare_actors
 from service.actors.broker import ping, queue_depths
 from service.http.auth import SECURITY, SECURITY_SCHEMES, provide_api_key
+from service.http.dashboard import dashboard_assets, dashboard_page
 from service.http.health import PROBE_TIMEOUT_S, healthz, readyz
 from service.http.jobs import JobsController
 from service.http.metrics_route import metrics_endpoint
@@ -78,7 +79,7 @@ def create_app(settings: Settings) -> Litestar:
         security=SECURITY,
     )
     app = Litestar(
-        route_handlers=[healthz, readyz, metrics_endpoint, v1],
+        route_handlers=[healthz, readyz, metrics_endpoint, dashboard_page, dashboard_assets, v1],
         middleware=[RequestLog],
         # Logging is configured once, by service.logs; Litestar's own would replace it.
         logging_config=None,
