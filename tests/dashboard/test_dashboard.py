@@ -171,15 +171,16 @@ async def test_a_user_runs_watches_downloads_cancels_and_resumes_jobs(
 
     # A job submitted from the form reaches 100 % in the list, live, without a reload.
     job_id = await submit_scrape(
-        page, "growth teams in Lisbon", max_pages="4", total_results="60", latency_ms="400"
+        page, "growth teams in Lisbon", max_pages="4", total_results="60", latency_ms="600"
     )
     row = row_of(page, job_id)
     await expect(row.locator("progress")).to_have_attribute("value", "100", timeout=LIVE)
     await expect(row.locator(".status")).to_have_text("succeeded")
     await expect(row.locator(".results")).to_have_text("60")
     assert await page.evaluate("window.__sameDocument") is True
+    # Values between 0 and 100 come from the live stream: the list's own refresh is
+    # every 10 s, and the whole job takes about 2 s.
     seen = await page.evaluate(f"window.__progress['{job_id}']")
-    assert seen[0] == "0"
     assert any(0 < int(value) < 100 for value in seen), seen
     # Its end is announced in the page and as a browser notification.
     await expect(page.locator(".toast", has_text=f"{job_id[:8]} succeeded")).to_be_visible()
@@ -248,9 +249,8 @@ async def test_a_user_runs_watches_downloads_cancels_and_resumes_jobs(
     await page.get_by_role("link", name="All jobs").click()
     await expect(page.locator("#jobs tbody tr")).to_have_count(3)
     await expect(page.locator("#jobs tbody tr[data-status=succeeded]")).to_have_count(2)
-    dismiss = page.get_by_role("button", name="Dismiss")
-    while await dismiss.count():
-        await dismiss.first.click()
+    # Toasts go by themselves; for the screenshot they go at once.
+    await page.evaluate("document.querySelectorAll('.toast').forEach((t) => t.remove())")
     await screenshot(page, "list-1280x800")
     await page.set_viewport_size(PHONE)
     await screenshot(page, "list-390x844")
@@ -278,6 +278,8 @@ async def test_bad_keys_and_bad_fields_get_clear_messages_and_change_nothing(
         theirs = await scrape(http, "another key's search")
     page, watched = await open_dashboard(browser, dashboard)
 
+    await expect(page.get_by_role("heading", name="Sign in")).to_be_visible()
+    await expect(page.get_by_role("button", name="Sign out")).to_be_hidden()
     await page.get_by_label("API key").fill("lj_not_a_real_key")
     await page.get_by_role("button", name="Sign in").click()
     await expect(page.get_by_role("alert")).to_have_text(
@@ -300,6 +302,21 @@ async def test_bad_keys_and_bad_fields_get_clear_messages_and_change_nothing(
     await expect(page.get_by_label("Max pages")).to_be_focused()
     jobs = await pg.fetchval("SELECT count(*) FROM jobs WHERE api_key_id = $1", mine.id)
     assert jobs == 0
+
+    # Signed out and in again, one submit from the keyboard makes exactly one job.
+    await page.get_by_role("button", name="Sign out").click()
+    await expect(page.get_by_label("API key")).to_be_focused()
+    await page.keyboard.type(mine.key)
+    await page.keyboard.press("Enter")
+    await expect(page.get_by_role("heading", name="Jobs")).to_be_visible()
+    await page.get_by_text("New scrape job").focus()
+    await page.keyboard.press("Enter")
+    await page.get_by_label("Max pages").fill("")
+    await page.get_by_label("Keywords").fill("typed, not clicked")
+    await page.get_by_label("Keywords").press("Enter")
+    await expect(page.locator("#jobs tbody tr", has_text="typed, not clicked")).to_have_count(1)
+    jobs = await pg.fetchval("SELECT count(*) FROM jobs WHERE api_key_id = $1", mine.id)
+    assert jobs == 1
     # The browser logs the 401 and 400 responses themselves; the page adds nothing.
     assert all("status of 40" in line for line in watched.console_errors), watched.console_errors
     assert watched.page_errors == []

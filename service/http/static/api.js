@@ -16,7 +16,7 @@ export class ApiError extends Error {
 export const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
 
 export class Api {
-  constructor(key) {
+  constructor(key = null) {
     this.key = key;
   }
 
@@ -95,10 +95,15 @@ export class Api {
     if (!response.ok) throw await errorOf(response);
     const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
     let buffer = "";
+    let heldCr = "";
     for (;;) {
       const { value, done } = await reader.read();
       if (done) return;
-      buffer += value.replace(/\r\n?/g, "\n");
+      // A CR that ends a chunk may be the first half of a CRLF: hold it for the next one.
+      let text = heldCr + value;
+      heldCr = text.endsWith("\r") ? "\r" : "";
+      if (heldCr) text = text.slice(0, -1);
+      buffer += text.replace(/\r\n?/g, "\n");
       let end;
       while ((end = buffer.indexOf("\n\n")) >= 0) {
         const event = parseMessage(buffer.slice(0, end));
@@ -125,5 +130,10 @@ function parseMessage(block) {
     if (line.startsWith("data:")) data.push(line.slice(5).replace(/^ /, ""));
   }
   // Comment-only blocks are the server's keep-alives.
-  return data.length ? JSON.parse(data.join("\n")) : null;
+  if (!data.length) return null;
+  try {
+    return JSON.parse(data.join("\n"));
+  } catch {
+    return null; // not an event of ours; the job refresh that follows the next one catches up
+  }
 }

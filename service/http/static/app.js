@@ -1,5 +1,5 @@
 // The dashboard's entry point: sign-in, routing between the list and a job, toasts and
-// browser notifications when a job the page has seen running comes to its end.
+// browser notifications when a job the page has seen unfinished comes to its end.
 import { Api } from "./api.js";
 import { JobDetail } from "./detail.js";
 import { ScrapeForm } from "./form.js";
@@ -8,32 +8,69 @@ import { Live } from "./live.js";
 import { h, shortId, summary } from "./view.js";
 
 const KEY_STORAGE = "leadjobs.apiKey";
-const TOAST_MS = 8000;
+const TOAST_MS = 10000;
 
 const signInView = document.getElementById("sign-in-view");
 const signInForm = document.getElementById("sign-in-form");
 const signInError = document.getElementById("sign-in-error");
 const account = document.getElementById("account");
 const notifyButton = document.getElementById("enable-notifications");
+const toasts = document.getElementById("toasts");
 
-let session = null;
+// One set of views for the page's life; signing in only swaps the key they use.
+const api = new Api();
+const onError = (error) => {
+  if (error?.status === 401 && api.key) signOut("Your API key is no longer accepted. Sign in again.");
+};
+const live = new Live(api, {
+  onJob: (job) => {
+    list.update(job);
+    detail.update(job);
+  },
+  onEnd: announceEnd,
+  onError,
+});
+const list = new JobsList(api, live, onError);
+const detail = new JobDetail(api, live, { toast, onError });
+const form = new ScrapeForm(api, {
+  onSubmitted: (job) => {
+    toast(`Scrape job ${shortId(job.id)} submitted.`, "success");
+    live.observe(job, performance.now());
+    list.reset();
+  },
+  onError,
+});
 
 function toast(message, tone = "info") {
   const item = h(
     "div",
     { class: `toast toast-${tone}` },
     h("p", {}, message),
-    h("button", { type: "button", "aria-label": "Dismiss", onclick: () => item.remove() }, "×"),
+    h("button", { type: "button", "aria-label": "Dismiss", onclick: () => dismiss(item) }, "×"),
   );
-  document.getElementById("toasts").append(item);
-  setTimeout(() => item.remove(), TOAST_MS);
+  toasts.append(item);
+  // Stays while the pointer or keyboard focus is on it, so it can be read and dismissed.
+  const expire = () => {
+    if (item.matches(":hover, :focus-within")) setTimeout(expire, 1000);
+    else dismiss(item);
+  };
+  setTimeout(expire, TOAST_MS);
+}
+
+function dismiss(item) {
+  if (item.contains(document.activeElement)) document.getElementById("main").focus();
+  item.remove();
 }
 
 function announceEnd(job) {
   const message = `${job.kind === "scrape" ? "Scrape" : "Enrich"} job ${shortId(job.id)} ${job.status}: ${summary(job)}`;
   toast(message, job.status === "succeeded" ? "success" : "warning");
   if ("Notification" in window && Notification.permission === "granted") {
-    new Notification(`leadjobs: job ${job.status}`, { body: message, tag: job.id });
+    try {
+      new Notification(`leadjobs: job ${job.status}`, { body: message, tag: job.id });
+    } catch {
+      // Some browsers (Chrome on Android) only notify from a service worker; the toast did.
+    }
   }
 }
 
@@ -46,67 +83,36 @@ notifyButton.addEventListener("click", async () => {
   showNotificationButton();
 });
 
-class Session {
-  constructor(key) {
-    this.api = new Api(key);
-    const onError = (error) => this.onError(error);
-    this.live = new Live(this.api, {
-      onJob: (job) => {
-        this.list.update(job);
-        this.detail.update(job);
-      },
-      onEnd: announceEnd,
-      onError,
-    });
-    this.list = new JobsList(this.api, this.live, onError);
-    this.detail = new JobDetail(this.api, this.live, { toast, onError });
-    this.form = new ScrapeForm(this.api, {
-      onSubmitted: (job) => {
-        toast(`Scrape job ${shortId(job.id)} submitted.`, "success");
-        this.live.observe(job);
-        if (location.hash.startsWith("#/jobs/")) location.hash = "#/";
-        else this.list.reset();
-      },
-      onError,
-    });
-  }
-
-  route() {
-    const match = location.hash.match(/^#\/jobs\/([0-9a-f-]{36})$/i);
-    this.live.stopAll();
-    if (match) {
-      this.list.hide();
-      this.detail.show(match[1]);
-    } else {
-      this.detail.hide();
-      this.list.show();
-    }
-  }
-
-  onError(error) {
-    if (error.status === 401) signOut("Your API key is no longer accepted. Sign in again.");
-  }
-
-  close() {
-    this.live.stopAll();
-    this.list.hide();
-    this.detail.hide();
+function route() {
+  if (!api.key) return;
+  live.stopAll();
+  const match = location.hash.match(/^#\/jobs\/([0-9a-f-]{36})$/i);
+  if (match) {
+    list.hide();
+    detail.show(match[1]);
+  } else {
+    const fromJob = !detail.section.hidden;
+    detail.hide();
+    list.show({ focus: fromJob });
   }
 }
 
 function start(key) {
-  session?.close();
-  session = new Session(key);
+  api.key = key;
   signInView.hidden = true;
   account.hidden = false;
   showNotificationButton();
-  session.route();
+  route();
 }
 
 function signOut(message = "") {
   sessionStorage.removeItem(KEY_STORAGE);
-  session?.close();
-  session = null;
+  api.key = null;
+  live.reset();
+  list.hide();
+  list.clearRows();
+  detail.hide();
+  form.reset();
   account.hidden = true;
   signInView.hidden = false;
   signInError.textContent = message;
@@ -137,7 +143,7 @@ signInForm.addEventListener("submit", async (event) => {
 });
 
 document.getElementById("sign-out").addEventListener("click", () => signOut());
-window.addEventListener("hashchange", () => session?.route());
+window.addEventListener("hashchange", route);
 
 const saved = sessionStorage.getItem(KEY_STORAGE);
 if (saved) start(saved);

@@ -6,6 +6,8 @@ import { h, progress, shortId, statusBadge, summary, time } from "./view.js";
 const CANCELLABLE = new Set(["scheduled", "queued", "running"]);
 const RESUMABLE = new Set(["failed", "cancelled"]);
 const RESULTS_SHOWN = 25;
+// For a scheduled job (no stream until it starts) and for a stream that is down.
+const REFRESH_MS = 10000;
 
 export class JobDetail {
   constructor(api, live, { toast, onError }) {
@@ -24,22 +26,19 @@ export class JobDetail {
     this.error = document.getElementById("job-error");
     this.cancelButton = document.getElementById("cancel-job");
     this.resumeButton = document.getElementById("resume-job");
-    this.id = null;
-    this.job = null;
-    this.lastEventId = 0;
+    this.downloads = [...document.querySelectorAll("[data-download]")];
+    this.timer = null;
+    this.clear();
 
     this.cancelButton.addEventListener("click", () =>
-      this.act(this.cancelButton, () => this.api.cancel(this.job.id), "Cancel requested."),
+      this.act(this.cancelButton, (id) => this.api.cancel(id), "Cancel requested."),
     );
     this.resumeButton.addEventListener("click", () =>
-      this.act(this.resumeButton, () => this.api.resume(this.job.id), "Job resumed."),
+      this.act(this.resumeButton, (id) => this.api.resume(id), "Job resumed."),
     );
-    document.getElementById("download-csv").addEventListener("click", (event) =>
-      this.download(event.currentTarget, "csv"),
-    );
-    document.getElementById("download-jsonl").addEventListener("click", (event) =>
-      this.download(event.currentTarget, "jsonl"),
-    );
+    for (const button of this.downloads) {
+      button.addEventListener("click", () => this.download(button, button.dataset.download));
+    }
   }
 
   async show(id) {
@@ -48,21 +47,22 @@ export class JobDetail {
     this.id = id;
     this.title.textContent = `Job ${shortId(id)}`;
     this.title.focus();
+    const sentAt = performance.now();
     let job;
     let events;
     try {
       [job, events] = await Promise.all([this.api.job(id), this.api.allEvents(id)]);
     } catch (error) {
+      if (this.id !== id) return;
       this.error.textContent =
         error.status === 404 ? "No such job for this key." : `Could not load the job: ${error.message}`;
       this.onError(error);
       return;
     }
-    if (this.section.hidden || this.id !== id) return; // the user went elsewhere meanwhile
+    if (this.id !== id) return; // the user went elsewhere meanwhile
     for (const event of events) this.addEvent(event);
-    this.live.observe(job);
-    await this.loadResults();
-    this.followIfActive();
+    this.live.observe(job, sentAt);
+    this.timer = setInterval(() => this.tick(), REFRESH_MS);
   }
 
   hide() {
@@ -73,9 +73,12 @@ export class JobDetail {
 
   // Nothing of the last job shown may linger into the next one.
   clear() {
+    clearInterval(this.timer);
+    this.timer = null;
     this.id = null;
     this.job = null;
     this.lastEventId = 0;
+    this.resultsLoading = null;
     this.error.textContent = "";
     for (const node of [this.facts, this.progressBlock, this.timeline, this.resultsBody]) {
       node.replaceChildren();
@@ -84,16 +87,23 @@ export class JobDetail {
     this.resultsNote.textContent = "";
     this.cancelButton.hidden = true;
     this.resumeButton.hidden = true;
+    for (const button of this.downloads) button.disabled = true;
   }
 
+  tick() {
+    if (document.hidden || !this.job || TERMINAL.has(this.job.status)) return;
+    if (!this.followIfActive()) this.live.refresh(this.job.id);
+  }
+
+  // Follows the job's stream while it is queued or running; true if a stream is open.
   followIfActive() {
-    if (this.job && !TERMINAL.has(this.job.status) && this.job.status !== "scheduled") {
-      this.live.follow(this.job.id, {
-        afterId: this.lastEventId,
-        onEvent: (event) => this.addEvent(event),
-        priority: true,
-      });
-    }
+    const job = this.job;
+    if (!job || !(job.status === "queued" || job.status === "running")) return false;
+    return this.live.follow(job.id, {
+      afterId: this.lastEventId,
+      onEvent: (event) => this.addEvent(event),
+      priority: true,
+    });
   }
 
   // Called for every job the page learns about; renders only the one shown.
@@ -102,9 +112,10 @@ export class JobDetail {
     const before = this.job;
     this.job = job;
     this.render(job);
+    this.followIfActive();
     const ended = before && !TERMINAL.has(before.status) && TERMINAL.has(job.status);
     const growing = this.resultsBody.rows.length < Math.min(job.result_count, RESULTS_SHOWN);
-    if (ended || growing) this.loadResults();
+    if (!before || ended || growing) this.loadResults();
   }
 
   render(job) {
@@ -133,6 +144,7 @@ export class JobDetail {
     this.params.textContent = JSON.stringify(job.params, null, 2);
     this.cancelButton.hidden = !CANCELLABLE.has(job.status) || job.cancel_requested;
     this.resumeButton.hidden = !RESUMABLE.has(job.status);
+    for (const button of this.downloads) button.disabled = false;
   }
 
   addEvent(event) {
@@ -154,29 +166,42 @@ export class JobDetail {
     );
   }
 
+  // One request at a time; asks made meanwhile are served by one more afterwards.
   async loadResults() {
-    if (!this.job) return;
-    const id = this.job.id;
+    if (this.resultsLoading) {
+      this.resultsLoading.again = true;
+      return;
+    }
+    const id = this.id;
+    const loading = (this.resultsLoading = { again: true });
     try {
-      const page = await this.api.results(id, RESULTS_SHOWN);
-      if (this.job?.id !== id) return;
-      this.resultsBody.replaceChildren(...page.items.map(resultRow));
-      this.resultsNote.textContent = page.next_cursor
-        ? `(first ${page.items.length}; download for all ${this.job.result_count})`
-        : `(${page.items.length})`;
+      while (loading.again && this.id === id) {
+        loading.again = false;
+        const page = await this.api.results(id, RESULTS_SHOWN);
+        if (this.id !== id) return;
+        this.resultsBody.replaceChildren(...page.items.map(resultRow));
+        this.resultsNote.textContent = page.next_cursor
+          ? `(first ${page.items.length}; download for all ${this.job?.result_count ?? ""})`
+          : `(${page.items.length})`;
+      }
     } catch (error) {
       this.onError(error);
+    } finally {
+      if (this.resultsLoading === loading) this.resultsLoading = null;
     }
   }
 
   async act(button, call, message) {
+    const id = this.id;
+    if (!id) return;
     button.disabled = true;
     this.error.textContent = "";
+    const sentAt = performance.now();
     try {
-      const job = await call();
-      this.live.observe(job);
+      this.live.observe(await call(id), sentAt);
       this.toast(message);
-      this.followIfActive();
+      // The button may have hidden itself: keep keyboard focus in the page.
+      if (button.hidden) this.title.focus();
     } catch (error) {
       this.error.textContent = error.message;
       this.onError(error);
@@ -186,9 +211,10 @@ export class JobDetail {
   }
 
   async download(button, format) {
+    if (!this.id) return;
     button.disabled = true;
     try {
-      const { blob, filename } = await this.api.download(this.job.id, format);
+      const { blob, filename } = await this.api.download(this.id, format);
       const url = URL.createObjectURL(blob);
       const link = h("a", { href: url, download: filename, hidden: true });
       document.body.append(link);

@@ -46,6 +46,13 @@ export class ScrapeForm {
     }
   }
 
+  // Signing out: the next person starts from an empty, closed form.
+  reset() {
+    this.form.reset();
+    this.clearErrors();
+    this.form.closest("details").open = false;
+  }
+
   clearErrors() {
     for (const node of this.form.querySelectorAll("[data-error-for]")) node.textContent = "";
     for (const input of this.form.querySelectorAll("[aria-invalid]")) input.removeAttribute("aria-invalid");
@@ -53,7 +60,8 @@ export class ScrapeForm {
 
   showErrors(error) {
     const general = this.form.querySelector('[data-error-for=""]');
-    const fields = error.fieldErrors;
+    // A network failure is a TypeError with no field errors.
+    const fields = error.fieldErrors ?? [];
     if (!fields.length) {
       general.textContent = error.message;
       return;

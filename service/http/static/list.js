@@ -13,6 +13,7 @@ export class JobsList {
     this.live = live;
     this.onError = onError;
     this.section = document.getElementById("jobs-view");
+    this.heading = document.getElementById("jobs-title");
     this.tbody = document.querySelector("#jobs tbody");
     this.empty = document.getElementById("jobs-empty");
     this.error = document.getElementById("jobs-error");
@@ -23,24 +24,20 @@ export class JobsList {
     this.cursors = [null];
     this.nextCursor = null;
     this.timer = null;
+    this.loads = 0;
 
     this.filters.addEventListener("change", () => this.reset());
     this.filters.addEventListener("submit", (event) => event.preventDefault());
-    this.older.addEventListener("click", () => {
-      this.cursors.push(this.nextCursor);
-      this.load({ replace: true });
-    });
-    this.newer.addEventListener("click", () => {
-      this.cursors.pop();
-      this.load({ replace: true });
-    });
+    this.older.addEventListener("click", () => this.page(() => this.cursors.push(this.nextCursor)));
+    this.newer.addEventListener("click", () => this.page(() => this.cursors.pop()));
     document.addEventListener("visibilitychange", () => {
       if (!document.hidden && !this.section.hidden) this.load();
     });
   }
 
-  show() {
+  show({ focus = false } = {}) {
     this.section.hidden = false;
+    if (focus) this.heading.focus();
     clearInterval(this.timer);
     this.timer = setInterval(() => {
       if (!document.hidden) this.load();
@@ -52,6 +49,7 @@ export class JobsList {
     this.section.hidden = true;
     clearInterval(this.timer);
     this.timer = null;
+    this.loads += 1; // answers still on their way are for a list no longer shown
   }
 
   reset() {
@@ -59,8 +57,16 @@ export class JobsList {
     return this.load({ replace: true });
   }
 
+  page(move) {
+    this.newer.disabled = this.older.disabled = true;
+    move();
+    return this.load({ replace: true });
+  }
+
   async load({ replace = false } = {}) {
+    const load = ++this.loads;
     const form = new FormData(this.filters);
+    const sentAt = performance.now();
     let page;
     try {
       page = await this.api.jobs({
@@ -70,18 +76,27 @@ export class JobsList {
         limit: PAGE_SIZE,
       });
     } catch (error) {
+      if (load !== this.loads) return;
       this.error.textContent = `Could not load jobs: ${error.message}`;
+      this.pager();
       this.onError(error);
       return;
     }
+    // A newer load (another page, filter or a refresh) has started: its answer counts.
+    if (load !== this.loads) return;
     this.error.textContent = "";
-    if (replace) this.tbody.replaceChildren();
+    if (replace) this.clearRows();
     this.nextCursor = page.next_cursor;
     this.render(page.items);
-    for (const job of page.items) this.live.observe(job);
+    for (const job of page.items) this.live.observe(job, sentAt);
     for (const job of page.items) {
       if (job.status === "queued" || job.status === "running") this.live.follow(job.id);
     }
+  }
+
+  clearRows() {
+    for (const row of [...this.tbody.rows]) this.live.unfollow(row.dataset.jobId);
+    this.tbody.replaceChildren();
   }
 
   // Keyed by job id: existing rows are updated in place (keeping keyboard focus), new
@@ -89,7 +104,10 @@ export class JobsList {
   render(jobs) {
     const wanted = new Set(jobs.map((job) => job.id));
     for (const row of [...this.tbody.rows]) {
-      if (!wanted.has(row.dataset.jobId)) row.remove();
+      if (!wanted.has(row.dataset.jobId)) {
+        this.live.unfollow(row.dataset.jobId);
+        row.remove();
+      }
     }
     jobs.forEach((job, index) => {
       const row = this.row(job.id) ?? newRow(job);
@@ -97,6 +115,10 @@ export class JobsList {
       fillRow(row, job);
     });
     this.empty.hidden = jobs.length > 0;
+    this.pager();
+  }
+
+  pager() {
     this.newer.disabled = this.cursors.length === 1;
     this.older.disabled = !this.nextCursor;
     this.pageNumber.textContent = `Page ${this.cursors.length}`;
@@ -108,26 +130,31 @@ export class JobsList {
 
   update(job) {
     const row = this.row(job.id);
-    if (row) fillRow(row, job);
+    if (!row) return;
+    fillRow(row, job);
     if (TERMINAL.has(job.status)) this.live.unfollow(job.id);
   }
 }
 
+// Explicit roles: the phone layout restyles the table as cards, and browsers drop a
+// table's semantics once it is no longer displayed as one.
 function newRow(job) {
+  const cell = (name, label, ...children) =>
+    h("td", { class: name, role: "cell", "data-label": label }, ...children);
   return h(
     "tr",
-    { "data-job-id": job.id },
-    h(
-      "td",
-      { class: "job", "data-label": "Job" },
+    { "data-job-id": job.id, role: "row" },
+    cell(
+      "job",
+      "Job",
       h("div", {}, h("span", { class: "kind" }, job.kind), " ", h("a", { href: `#/jobs/${job.id}` }, summary(job))),
     ),
-    h("td", { class: "status-cell", "data-label": "Status" }),
-    h("td", { class: "progress-cell", "data-label": "Progress" }),
-    h("td", { class: "created", "data-label": "Created" }),
-    h("td", { class: "started", "data-label": "Started" }),
-    h("td", { class: "finished", "data-label": "Finished" }),
-    h("td", { class: "num results", "data-label": "Results" }),
+    cell("status-cell", "Status"),
+    cell("progress-cell", "Progress"),
+    cell("created", "Created"),
+    cell("started", "Started"),
+    cell("finished", "Finished"),
+    cell("num results", "Results"),
   );
 }
 

@@ -1,11 +1,12 @@
 // Live job state: follows running jobs over their event streams and tells the views
-// when a job changes and when one the page has seen running comes to its end.
+// when a job changes and when one the page has seen unfinished comes to its end.
 import { TERMINAL } from "./api.js";
 
-// Browsers open at most six HTTP/1.1 connections per host, and every stream holds one;
-// jobs beyond this many are refreshed by the views' fallback timer instead.
-const MAX_STREAMS = 3;
-const RECONNECT_MS = 5000;
+// Browsers open at most six HTTP/1.1 connections per host, shared by the tabs, and
+// every stream holds one; jobs beyond this many are refreshed by the views' timers.
+const MAX_STREAMS = 2;
+const RETRY_MS = 5000;
+const ENDINGS = new Set([...TERMINAL].map((status) => `job.${status}`));
 
 export class Live {
   constructor(api, { onJob, onEnd, onError }) {
@@ -14,16 +15,31 @@ export class Live {
     this.onEnd = onEnd;
     this.onError = onError;
     this.streams = new Map();
-    this.statuses = new Map();
+    this.known = new Map();
   }
 
-  // Every job the page receives passes through here, so an end is noticed whichever
-  // request saw it: a stream, the fallback refresh or a button's response.
-  observe(job) {
-    const before = this.statuses.get(job.id);
-    this.statuses.set(job.id, job.status);
+  // Every job the page receives passes through here, with the time its request was
+  // sent: an answer to an older request than the one last applied is stale (a list
+  // load that crossed a job's end, say) and is dropped, so a job never seems to go
+  // back to running and its end is announced once.
+  observe(job, sentAt) {
+    const before = this.known.get(job.id);
+    if (before && sentAt < before.sentAt) return;
+    this.known.set(job.id, { status: job.status, sentAt });
     this.onJob(job);
-    if (before && !TERMINAL.has(before) && TERMINAL.has(job.status)) this.onEnd(job);
+    if (before && !TERMINAL.has(before.status) && TERMINAL.has(job.status)) {
+      this.onEnd(job);
+    }
+  }
+
+  // Fetches the job and passes it on.
+  async refresh(id) {
+    const sentAt = performance.now();
+    try {
+      this.observe(await this.api.job(id), sentAt);
+    } catch (error) {
+      this.onError(error);
+    }
   }
 
   // Opens the job's stream unless one is open; `onEvent` gets each event after
@@ -40,16 +56,13 @@ export class Live {
       onEvent,
       priority,
       lastId: afterId,
+      ended: false,
       refreshing: false,
       stale: false,
     };
     this.streams.set(id, stream);
-    this.run(id, stream);
+    this.run(id, stream).catch((error) => this.onError(error));
     return true;
-  }
-
-  isFollowing(id) {
-    return this.streams.has(id);
   }
 
   unfollow(id) {
@@ -61,60 +74,62 @@ export class Live {
     for (const id of [...this.streams.keys()]) this.unfollow(id);
   }
 
+  // Signing out: nothing of this key's jobs stays behind.
+  reset() {
+    this.stopAll();
+    this.known.clear();
+  }
+
+  // Reads the stream until the job's end; a dropped connection or a server that is
+  // restarting (5xx) resumes after the last event seen.
   async run(id, stream) {
     const { signal } = stream.controller;
-    while (!signal.aborted) {
+    while (!signal.aborted && !stream.ended) {
       try {
-        await this.api.stream(
-          id,
-          stream.lastId,
-          (event) => {
-            stream.lastId = event.id;
-            stream.onEvent?.(event);
-            this.refresh(id, stream);
-          },
-          signal,
-        );
-        break; // the server ends the stream after the job's terminal event
+        await this.api.stream(id, stream.lastId, (event) => this.receive(id, stream, event), signal);
       } catch (error) {
         if (signal.aborted) return;
-        if (error.status) {
+        if (error.status && error.status < 500) {
           this.onError(error);
           break;
         }
-        // The connection dropped (a restart, a proxy): resume after the last event seen.
-        await pause(RECONNECT_MS, signal);
       }
+      if (!stream.ended) await pause(RETRY_MS, signal);
     }
     if (this.streams.get(id) === stream) this.streams.delete(id);
   }
 
+  receive(id, stream, event) {
+    stream.lastId = event.id;
+    // A resumed job's earlier ending is followed by more events; only the last counts.
+    stream.ended = ENDINGS.has(event.type);
+    stream.onEvent?.(event);
+    this.coalescedRefresh(id, stream);
+  }
+
   // One request in flight per job; events that arrive meanwhile ask for one more.
-  async refresh(id, stream) {
+  async coalescedRefresh(id, stream) {
     if (stream.refreshing) {
       stream.stale = true;
       return;
     }
     stream.refreshing = true;
-    try {
-      do {
-        stream.stale = false;
-        this.observe(await this.api.job(id));
-      } while (stream.stale);
-    } catch (error) {
-      this.onError(error);
-    } finally {
-      stream.refreshing = false;
-    }
+    do {
+      stream.stale = false;
+      await this.refresh(id);
+    } while (stream.stale);
+    stream.refreshing = false;
   }
 }
 
 function pause(ms, signal) {
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, ms);
-    signal.addEventListener("abort", () => {
+    const done = () => {
       clearTimeout(timer);
+      signal.removeEventListener("abort", done);
       resolve();
-    });
+    };
+    const timer = setTimeout(done, ms);
+    signal.addEventListener("abort", done, { once: true });
   });
 }
