@@ -207,6 +207,17 @@ async def test_a_user_runs_watches_downloads_cancels_and_resumes_jobs(
     lines = Path(await (await jsonl_download.value).path()).read_text().splitlines()
     assert len(lines) == 60
 
+    # Its leads are enriched from its page; the page moves to the enrich job.
+    await page.get_by_role("button", name="Enrich these leads").click()
+    await expect(page.locator("#job-title")).to_contain_text("Enrich job · Leads of job")
+    await expect(page.locator("#job-facts .status")).to_have_text("succeeded", timeout=LIVE)
+    await expect(page.locator("#job-results tbody tr")).to_have_count(25)
+    await expect(
+        page.locator("#job-results tbody td[data-label='Email status']").first
+    ).not_to_be_empty()
+    await page.go_back()
+    await expect(page.locator("#job-title")).to_contain_text("growth teams in Lisbon")
+
     await page.set_viewport_size(PHONE)
     await screenshot(page, "detail-390x844")
     await page.set_viewport_size(DESKTOP)
@@ -247,8 +258,8 @@ async def test_a_user_runs_watches_downloads_cancels_and_resumes_jobs(
 
     # The list with jobs in three end states, on a desktop and on a phone.
     await page.get_by_role("link", name="All jobs").click()
-    await expect(page.locator("#jobs tbody tr")).to_have_count(3)
-    await expect(page.locator("#jobs tbody tr[data-status=succeeded]")).to_have_count(2)
+    await expect(page.locator("#jobs tbody tr")).to_have_count(4)
+    await expect(page.locator("#jobs tbody tr[data-status=succeeded]")).to_have_count(3)
     # Toasts go by themselves; for the screenshot they go at once.
     await page.evaluate("document.querySelectorAll('.toast').forEach((t) => t.remove())")
     await screenshot(page, "list-1280x800")

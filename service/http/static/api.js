@@ -67,6 +67,10 @@ export class Api {
     return this.call("POST", "/v1/jobs/scrape", { body });
   }
 
+  submitEnrich(body) {
+    return this.call("POST", "/v1/jobs/enrich", { body });
+  }
+
   cancel(id) {
     return this.call("POST", `/v1/jobs/${id}/cancel`);
   }

@@ -26,6 +26,7 @@ export class JobDetail {
     this.error = document.getElementById("job-error");
     this.cancelButton = document.getElementById("cancel-job");
     this.resumeButton = document.getElementById("resume-job");
+    this.enrichButton = document.getElementById("enrich-job");
     this.downloads = [...document.querySelectorAll("[data-download]")];
     this.timer = null;
     this.clear();
@@ -36,6 +37,7 @@ export class JobDetail {
     this.resumeButton.addEventListener("click", () =>
       this.act(this.resumeButton, (id) => this.api.resume(id), "Job resumed."),
     );
+    this.enrichButton.addEventListener("click", () => this.enrich());
     for (const button of this.downloads) {
       button.addEventListener("click", () => this.download(button, button.dataset.download));
     }
@@ -87,6 +89,7 @@ export class JobDetail {
     this.resultsNote.textContent = "";
     this.cancelButton.hidden = true;
     this.resumeButton.hidden = true;
+    this.enrichButton.hidden = true;
     for (const button of this.downloads) button.disabled = true;
   }
 
@@ -144,6 +147,8 @@ export class JobDetail {
     this.params.textContent = JSON.stringify(job.params, null, 2);
     this.cancelButton.hidden = !CANCELLABLE.has(job.status) || job.cancel_requested;
     this.resumeButton.hidden = !RESUMABLE.has(job.status);
+    // Enrich reads a scrape job's leads once the scrape has ended.
+    this.enrichButton.hidden = !(job.kind === "scrape" && TERMINAL.has(job.status) && job.result_count > 0);
     for (const button of this.downloads) button.disabled = false;
   }
 
@@ -207,6 +212,25 @@ export class JobDetail {
       this.onError(error);
     } finally {
       button.disabled = false;
+    }
+  }
+
+  // A new enrich job over this scrape job's leads; the page moves to it.
+  async enrich() {
+    const id = this.id;
+    if (!id) return;
+    this.enrichButton.disabled = true;
+    this.error.textContent = "";
+    try {
+      const job = await this.api.submitEnrich({ source_job_id: id });
+      this.live.observe(job, performance.now());
+      this.toast(`Enrich job ${shortId(job.id)} submitted.`, "success");
+      location.hash = `#/jobs/${job.id}`;
+    } catch (error) {
+      this.error.textContent = error.message;
+      this.onError(error);
+    } finally {
+      this.enrichButton.disabled = false;
     }
   }
 
