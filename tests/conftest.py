@@ -109,8 +109,7 @@ class StackFactory:
             LEADJOBS_QUEUE_PREFIX=prefix,
             # Many stacks share one PostgreSQL in a test run: keep each one's pool small.
             LEADJOBS_DB_POOL_SIZE="4",
-            LEADJOBS_WORKER_METRICS_PORT=str(free_port()),
-            **env_overrides,
+            **{"LEADJOBS_WORKER_METRICS_PORT": str(free_port()), **env_overrides},
         )
         logs = self._tmp.mktemp(f"logs-{name}")
         port = free_port()

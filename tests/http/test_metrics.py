@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import json
+import socket
 import time
 from collections.abc import Callable, Mapping
 from pathlib import Path
@@ -130,3 +132,28 @@ async def test_api_metrics_sum_every_server_process(stack: Stack, tmp_path: Path
 
     healthz = {"method": "GET", "route": "/healthz", "status": "200"}
     assert _delta(before, after, "leadjobs_http_requests_total", **healthz) == 20
+
+
+async def test_a_worker_whose_metrics_port_is_taken_says_so_and_still_runs_jobs(
+    own_stack: Callable[..., Stack], key: NewKey
+) -> None:
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        stack = own_stack("metrics-port-taken", LEADJOBS_WORKER_METRICS_PORT=str(port))
+        async with httpx.AsyncClient(
+            base_url=stack.base_url, headers={"X-API-Key": key.key}, timeout=30
+        ) as client:
+            job = await scrape(client, max_pages=2, simulate={"total_results": 50})
+            done = await wait_for(client, job["id"])
+
+    assert done["status"] == "succeeded"
+    warnings = [
+        json.loads(line)
+        for line in stack.worker.log_since_start().splitlines()
+        if "worker.metrics_unavailable" in line
+    ]
+    assert len(warnings) == 1
+    assert warnings[0]["level"] == "warning"
+    assert warnings[0]["port"] == port
