@@ -33,9 +33,9 @@ const live = new Live(api, {
 const list = new JobsList(api, live, onError);
 const detail = new JobDetail(api, live, { toast, onError });
 const form = new ScrapeForm(api, {
-  onSubmitted: (job) => {
+  onSubmitted: (job, sentAt) => {
     toast(`Scrape job ${shortId(job.id)} submitted.`, "success");
-    live.observe(job, performance.now());
+    live.observe(job, sentAt);
     list.reset();
   },
   onError,
@@ -110,9 +110,11 @@ function signOut(message = "") {
   api.key = null;
   live.reset();
   list.hide();
-  list.clearRows();
+  list.forget();
   detail.hide();
   form.reset();
+  // Not a navigation: the next key starts on the list, not on this key's job.
+  history.replaceState(null, "", location.pathname);
   account.hidden = true;
   signInView.hidden = false;
   signInError.textContent = message;

@@ -29,6 +29,8 @@ export class JobDetail {
     this.enrichButton = document.getElementById("enrich-job");
     this.downloads = [...document.querySelectorAll("[data-download]")];
     this.timer = null;
+    // Passed to every follow of the shown job, so Live can tell its stream is ours.
+    this.onEvent = (event) => this.addEvent(event);
     this.clear();
 
     this.cancelButton.addEventListener("click", () =>
@@ -47,24 +49,34 @@ export class JobDetail {
     this.clear();
     this.section.hidden = false;
     this.id = id;
+    const visit = this.visit;
     this.title.textContent = `Job ${shortId(id)}`;
     this.title.focus();
-    const sentAt = performance.now();
-    let job;
-    let events;
     try {
-      [job, events] = await Promise.all([this.api.job(id), this.api.allEvents(id)]);
+      // Events first, then the job: a job read as unfinished has not yet written its
+      // ending, so its stream, opened after the last event loaded, will carry it.
+      for (const event of await this.api.allEvents(id)) this.addEvent(event);
+      const sentAt = performance.now();
+      const job = await this.api.job(id);
+      if (visit !== this.visit) return;
+      if (TERMINAL.has(job.status) && !this.endingShown()) {
+        for (const event of await this.api.allEvents(id)) this.addEvent(event);
+      }
+      if (visit !== this.visit) return;
+      this.live.observe(job, sentAt);
     } catch (error) {
-      if (this.id !== id) return;
+      if (visit !== this.visit) return;
       this.error.textContent =
         error.status === 404 ? "No such job for this key." : `Could not load the job: ${error.message}`;
       this.onError(error);
       return;
     }
-    if (this.id !== id) return; // the user went elsewhere meanwhile
-    for (const event of events) this.addEvent(event);
-    this.live.observe(job, sentAt);
     this.timer = setInterval(() => this.tick(), REFRESH_MS);
+  }
+
+  endingShown() {
+    const last = this.timeline.lastElementChild?.dataset.type;
+    return last === "job.succeeded" || last === "job.failed" || last === "job.cancelled";
   }
 
   hide() {
@@ -77,6 +89,8 @@ export class JobDetail {
   clear() {
     clearInterval(this.timer);
     this.timer = null;
+    // Every visit of a job's page is its own: answers for an earlier one are dropped.
+    this.visit = {};
     this.id = null;
     this.job = null;
     this.lastEventId = 0;
@@ -104,7 +118,7 @@ export class JobDetail {
     if (!job || !(job.status === "queued" || job.status === "running")) return false;
     return this.live.follow(job.id, {
       afterId: this.lastEventId,
-      onEvent: (event) => this.addEvent(event),
+      onEvent: this.onEvent,
       priority: true,
     });
   }
@@ -178,12 +192,13 @@ export class JobDetail {
       return;
     }
     const id = this.id;
+    const visit = this.visit;
     const loading = (this.resultsLoading = { again: true });
     try {
-      while (loading.again && this.id === id) {
+      while (loading.again && visit === this.visit) {
         loading.again = false;
         const page = await this.api.results(id, RESULTS_SHOWN);
-        if (this.id !== id) return;
+        if (visit !== this.visit) return;
         this.resultsBody.replaceChildren(...page.items.map(resultRow));
         this.resultsNote.textContent = page.next_cursor
           ? `(first ${page.items.length}; download for all ${this.job?.result_count ?? ""})`
@@ -198,6 +213,7 @@ export class JobDetail {
 
   async act(button, call, message) {
     const id = this.id;
+    const visit = this.visit;
     if (!id) return;
     button.disabled = true;
     this.error.textContent = "";
@@ -206,9 +222,9 @@ export class JobDetail {
       this.live.observe(await call(id), sentAt);
       this.toast(message);
       // The button may have hidden itself: keep keyboard focus in the page.
-      if (button.hidden) this.title.focus();
+      if (visit === this.visit && button.hidden) this.title.focus();
     } catch (error) {
-      this.error.textContent = error.message;
+      if (visit === this.visit) this.error.textContent = error.message;
       this.onError(error);
     } finally {
       button.disabled = false;
@@ -218,16 +234,18 @@ export class JobDetail {
   // A new enrich job over this scrape job's leads; the page moves to it.
   async enrich() {
     const id = this.id;
+    const visit = this.visit;
     if (!id) return;
     this.enrichButton.disabled = true;
     this.error.textContent = "";
+    const sentAt = performance.now();
     try {
       const job = await this.api.submitEnrich({ source_job_id: id });
-      this.live.observe(job, performance.now());
+      this.live.observe(job, sentAt);
       this.toast(`Enrich job ${shortId(job.id)} submitted.`, "success");
-      location.hash = `#/jobs/${job.id}`;
+      if (visit === this.visit) location.hash = `#/jobs/${job.id}`;
     } catch (error) {
-      this.error.textContent = error.message;
+      if (visit === this.visit) this.error.textContent = error.message;
       this.onError(error);
     } finally {
       this.enrichButton.disabled = false;
@@ -235,10 +253,12 @@ export class JobDetail {
   }
 
   async download(button, format) {
-    if (!this.id) return;
+    const id = this.id;
+    const visit = this.visit;
+    if (!id) return;
     button.disabled = true;
     try {
-      const { blob, filename } = await this.api.download(this.id, format);
+      const { blob, filename } = await this.api.download(id, format);
       const url = URL.createObjectURL(blob);
       const link = h("a", { href: url, download: filename, hidden: true });
       document.body.append(link);
@@ -247,7 +267,7 @@ export class JobDetail {
       // Revoked later, not at once: the browser reads the blob after click() returns.
       setTimeout(() => URL.revokeObjectURL(url), 60000);
     } catch (error) {
-      this.error.textContent = `Download failed: ${error.message}`;
+      if (visit === this.visit) this.error.textContent = `Download failed: ${error.message}`;
       this.onError(error);
     } finally {
       button.disabled = false;

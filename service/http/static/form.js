@@ -33,11 +33,12 @@ export class ScrapeForm {
   async submit() {
     this.clearErrors();
     this.button.disabled = true;
+    const sentAt = performance.now();
     try {
       const job = await this.api.submitScrape(this.body());
       // Out of the way, so the list with the new job shows; the values stay for the next one.
       this.form.closest("details").open = false;
-      this.onSubmitted(job);
+      this.onSubmitted(job, sentAt);
     } catch (error) {
       this.showErrors(error);
       this.onError(error);

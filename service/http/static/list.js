@@ -1,5 +1,4 @@
 // The jobs list: newest first, filtered and paged; rows of running jobs update live.
-import { TERMINAL } from "./api.js";
 import { h, progress, statusBadge, summary, time } from "./view.js";
 
 const PAGE_SIZE = 20;
@@ -64,6 +63,7 @@ export class JobsList {
   }
 
   async load({ replace = false } = {}) {
+    if (this.section.hidden) return;
     const load = ++this.loads;
     const form = new FormData(this.filters);
     const sentAt = performance.now();
@@ -87,11 +87,20 @@ export class JobsList {
     this.error.textContent = "";
     if (replace) this.clearRows();
     this.nextCursor = page.next_cursor;
-    this.render(page.items);
-    for (const job of page.items) this.live.observe(job, sentAt);
-    for (const job of page.items) {
+    // Rows show what the page knows, which a stream may have made newer than this answer.
+    const jobs = page.items.map((job) => this.live.observe(job, sentAt));
+    this.render(jobs);
+    for (const job of jobs) {
       if (job.status === "queued" || job.status === "running") this.live.follow(job.id);
     }
+  }
+
+  // Signing out: the next key starts on the first page with no filters.
+  forget() {
+    this.clearRows();
+    this.filters.reset();
+    this.cursors = [null];
+    this.nextCursor = null;
   }
 
   clearRows() {
@@ -128,11 +137,10 @@ export class JobsList {
     return [...this.tbody.rows].find((row) => row.dataset.jobId === id) ?? null;
   }
 
+  // A finished job's stream closes by itself after the job's last event.
   update(job) {
     const row = this.row(job.id);
-    if (!row) return;
-    fillRow(row, job);
-    if (TERMINAL.has(job.status)) this.live.unfollow(job.id);
+    if (row) fillRow(row, job);
   }
 }
 

@@ -16,36 +16,44 @@ export class Live {
     this.onError = onError;
     this.streams = new Map();
     this.known = new Map();
+    this.generation = 0;
   }
 
   // Every job the page receives passes through here, with the time its request was
   // sent: an answer to an older request than the one last applied is stale (a list
   // load that crossed a job's end, say) and is dropped, so a job never seems to go
-  // back to running and its end is announced once.
+  // back to running and its end is announced once. Returns the job as the page now
+  // knows it: this one, or the newer one it already had.
   observe(job, sentAt) {
     const before = this.known.get(job.id);
-    if (before && sentAt < before.sentAt) return;
-    this.known.set(job.id, { status: job.status, sentAt });
+    if (before && sentAt < before.sentAt) return before.job;
+    this.known.set(job.id, { job, sentAt });
     this.onJob(job);
-    if (before && !TERMINAL.has(before.status) && TERMINAL.has(job.status)) {
+    if (before && !TERMINAL.has(before.job.status) && TERMINAL.has(job.status)) {
       this.onEnd(job);
     }
+    return job;
   }
 
-  // Fetches the job and passes it on.
+  // Fetches the job and passes it on, unless the page signed out meanwhile.
   async refresh(id) {
     const sentAt = performance.now();
+    const generation = this.generation;
     try {
-      this.observe(await this.api.job(id), sentAt);
+      const job = await this.api.job(id);
+      if (generation === this.generation) this.observe(job, sentAt);
     } catch (error) {
-      this.onError(error);
+      if (generation === this.generation) this.onError(error);
     }
   }
 
   // Opens the job's stream unless one is open; `onEvent` gets each event after
   // `afterId`. A priority follow (the job the user opened) may close another stream.
   follow(id, { afterId = 0, onEvent = null, priority = false } = {}) {
-    if (this.streams.has(id)) return true;
+    const open = this.streams.get(id);
+    if (open && (onEvent === null || open.onEvent === onEvent)) return true;
+    // The job's page wants the events a plain follow from the list does not pass on.
+    if (open) this.unfollow(id);
     if (this.streams.size >= MAX_STREAMS) {
       const victim = [...this.streams.keys()].find((key) => !this.streams.get(key).priority);
       if (!priority || victim === undefined) return false;
@@ -76,6 +84,7 @@ export class Live {
 
   // Signing out: nothing of this key's jobs stays behind.
   reset() {
+    this.generation += 1;
     this.stopAll();
     this.known.clear();
   }
@@ -117,7 +126,7 @@ export class Live {
     do {
       stream.stale = false;
       await this.refresh(id);
-    } while (stream.stale);
+    } while (stream.stale && !stream.controller.signal.aborted);
     stream.refreshing = false;
   }
 }
