@@ -13,7 +13,11 @@ _T = TypeVar("_T")
 
 def normalize_profile_url(url: str) -> str:
     """``HTTPS://www.LinkedIn.com/in/Ana/?utm=x`` and ``linkedin.com/in/ana`` are one profile."""
-    parts = urlsplit(url.strip())
+    try:
+        parts = urlsplit(url.strip())
+    except ValueError:
+        # Not splittable (an unclosed IPv6 bracket, say): the text itself is the identity.
+        return url.strip().lower()
     host = (parts.hostname or "").lower().removeprefix("www.")
     path = parts.path.rstrip("/").lower()
     return f"{host}{path}"

@@ -68,13 +68,16 @@ class WebhookTargets:
 
     async def problem(self, url: str) -> str | None:
         """Why the service must not call ``url``, or None if it may."""
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+            port = parts.port or (443 if parts.scheme == "https" else 80)
+        except ValueError:  # an unclosed IPv6 bracket, a port out of range
+            return "must be a valid http or https URL"
         if parts.scheme not in ("http", "https") or not parts.hostname:
             return "must be an http or https URL with a host"
         if self.allow_private:
             return None
         try:
-            port = parts.port or (443 if parts.scheme == "https" else 80)
             found = await asyncio.get_running_loop().getaddrinfo(
                 parts.hostname, port, type=socket.SOCK_STREAM
             )

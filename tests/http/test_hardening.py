@@ -107,3 +107,14 @@ async def test_the_api_key_never_reaches_the_logs(stack: Stack, key: NewKey) -> 
 
     for service in (stack.api, stack.worker):
         assert key.key not in service.log_path.read_text(errors="replace")
+
+
+async def test_profile_urls_that_do_not_split_are_still_leads(client: httpx.AsyncClient) -> None:
+    # urllib refuses an unclosed IPv6 bracket; the lead keeps its text as its identity.
+    odd = "https://[broken/in/ana"
+    job = await submit(client, "enrich", {"leads": [{"profile_url": odd}]})
+    done = await wait_for(client, job["id"])
+
+    assert done["status"] == "succeeded"
+    results = (await client.get(f"/v1/jobs/{job['id']}/results")).json()["items"]
+    assert [lead["profile_url"] for lead in results] == [odd]

@@ -47,6 +47,8 @@ SCRAPE_CASES: list[tuple[str, dict[str, Any], str]] = [
     ("run_at beyond 30 days", {**_search(), "run_at": _in(31)}, "run_at"),
     ("run_at without zone", {**_search(), "run_at": "2030-01-01T09:00:00"}, "run_at"),
     ("webhook not http", {**_search(), "webhook_url": "ftp://example.com/x"}, "webhook_url"),
+    ("webhook unclosed IPv6", {**_search(), "webhook_url": "http://[::1/hook"}, "webhook_url"),
+    ("webhook port 99999", {**_search(), "webhook_url": "http://a.io:99999/x"}, "webhook_url"),
     ("latency -1", {**_search(), "simulate": {"latency_ms": -1}}, "simulate.latency_ms"),
     ("latency 60001", {**_search(), "simulate": {"latency_ms": 60001}}, "simulate.latency_ms"),
     ("total -1", {**_search(), "simulate": {"total_results": -1}}, "simulate.total_results"),
