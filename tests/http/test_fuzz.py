@@ -17,6 +17,10 @@ SCHEMATHESIS = str(Path(sys.executable).with_name("schemathesis"))
 # succeed, but an opaque cursor from nowhere, or an Idempotency-Key reused with
 # another body, is valid by the schema and rightly refused (400, 409).
 EXCLUDED = "positive_data_acceptance"
+# CI runs a fixed seed for a bounded time; set these to search deeper by hand.
+SEED = os.environ.get("LEADJOBS_FUZZ_SEED", "20261204")
+EXAMPLES = os.environ.get("LEADJOBS_FUZZ_EXAMPLES", "25")
+MAX_TIME = os.environ.get("LEADJOBS_FUZZ_SECONDS", "150")
 
 
 async def test_fuzzing_finds_no_server_errors_and_no_schema_violations(
@@ -31,11 +35,11 @@ async def test_fuzzing_finds_no_server_errors_and_no_schema_violations(
             SCHEMATHESIS, "run", f"{fuzz.base_url}/schema",
             "--header", f"X-API-Key: {key.key}",
             "--checks", "all", "--exclude-checks", EXCLUDED,
-            "--max-examples", "25", "--max-time", "150",
-            "--seed", "20261204", "--no-color",
+            "--max-examples", EXAMPLES, "--max-time", MAX_TIME,
+            "--seed", SEED, "--no-color",
             "--report", "junit", "--report-dir", str(tmp_path),
         ],
-        capture_output=True, text=True, timeout=400, check=False,
+        capture_output=True, text=True, timeout=int(MAX_TIME) + 250, check=False,
         env={**os.environ, "SCHEMATHESIS_HOOKS": ""},
     )  # fmt: skip
 
