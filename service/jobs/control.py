@@ -6,11 +6,11 @@ import logging
 import uuid
 
 from service.errors import Conflict, NotFound
+from service.jobs.dispatch import send_next
 from service.jobs.lifecycle import end_job
-from service.jobs.messages import ACTOR_FOR_KIND
 from service.jobs.records import ApiKey, Job
 from service.logs import emit
-from service.repo import Database, Tx, events, jobs, outbox
+from service.repo import Database, Tx, events, jobs
 from service.repo.outbox import OutboxMessage
 
 __all__ = ["cancel", "resume"]
@@ -56,7 +56,5 @@ async def resume(db: Database, key: ApiKey, job_id: uuid.UUID) -> tuple[Job, Sen
         data: events.EventData = {"run": job.run, "pages_done": job.pages_done}
         await events.append(tx, job.id, "job.resumed", data)
         emit(log, logging.INFO, "job.resumed", job_id=str(job.id), run=job.run)
-        message = await outbox.add(
-            tx, actor=ACTOR_FOR_KIND[job.kind], job_id=job.id, seq=job.dispatch_seq
-        )
+        message = await send_next(tx, job)
     return job, [message]

@@ -10,10 +10,9 @@ from dataclasses import dataclass
 
 import msgspec
 
-from service.jobs.messages import ACTOR_FOR_KIND
-from service.jobs.records import Job
+from service.jobs.dispatch import send_next
 from service.logs import emit
-from service.repo import Database, Tx, events, jobs, locks, outbox, retention
+from service.repo import Database, events, jobs, locks, retention
 from service.repo.outbox import OutboxMessage
 from service.repo.retention import Removed
 
@@ -39,17 +38,13 @@ class RetentionBusy(Exception):
     """Another process is applying retention right now."""
 
 
-async def _send_next(tx: Tx, job: Job) -> OutboxMessage:
-    return await outbox.add(tx, actor=ACTOR_FOR_KIND[job.kind], job_id=job.id, seq=job.dispatch_seq)
-
-
 async def start_due_jobs(db: Database) -> Sent:
     """Queue scheduled jobs whose ``run_at`` has come. Safe in many workers at once."""
     async with db.transaction() as tx:
         sent = []
         for job in await jobs.promote_due(tx, limit=BATCH):
             await events.append(tx, job.id, "job.queued", {"reason": "run_at reached"})
-            sent.append(await _send_next(tx, job))
+            sent.append(await send_next(tx, job))
     return sent
 
 
@@ -59,7 +54,7 @@ async def release_held_jobs(db: Database) -> Sent:
         sent = []
         for job in await jobs.release_held(tx, limit=BATCH):
             await events.append(tx, job.id, "job.queued", {"reason": "running slot free"})
-            sent.append(await _send_next(tx, job))
+            sent.append(await send_next(tx, job))
     return sent
 
 
@@ -75,7 +70,7 @@ async def redrive_stalled(db: Database, *, stall_seconds: int) -> Sent:
             job = await jobs.redrive(tx, stuck.id)
             data: events.EventData = {"silent_since": stuck.updated_at.isoformat()}
             await events.append(tx, job.id, "job.redriven", data)
-            sent.append(await _send_next(tx, job))
+            sent.append(await send_next(tx, job))
     return sent
 
 

@@ -22,15 +22,16 @@ from dataclasses import dataclass
 
 from service import metrics
 from service.jobs import enrich, scrape
+from service.jobs.dispatch import send_next
 from service.jobs.lifecycle import end_job
-from service.jobs.messages import ACTOR_FOR_KIND, UNIT_FOR_KIND
+from service.jobs.messages import UNIT_FOR_KIND
 from service.jobs.params import EnrichParams, ScrapeParams
 from service.jobs.records import Job, JobError, JobStatus
 from service.jobs.retry import RetryPolicy
 from service.jobs.work import Fetched
 from service.logs import bound, emit
 from service.providers.base import LeadProvider, ProviderPermanent, ProviderTransient
-from service.repo import Database, Tx, events, jobs, outbox, page_commit
+from service.repo import Database, Tx, events, jobs, page_commit
 from service.repo.outbox import OutboxMessage
 
 __all__ = ["Runtime", "advance", "fail_internal"]
@@ -214,13 +215,7 @@ async def _retry_or_give_up(rt: Runtime, job: Job, exc: ProviderTransient) -> Se
             delay_ms=delay,
             error=str(exc),
         )
-        retry = await outbox.add(
-            tx,
-            actor=ACTOR_FOR_KIND[job.kind],
-            job_id=job.id,
-            seq=current.dispatch_seq,
-            delay_ms=delay,
-        )
+        retry = await send_next(tx, current, delay_ms=delay)
     return [retry]
 
 

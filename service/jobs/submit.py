@@ -19,13 +19,13 @@ import msgspec
 from service import metrics
 from service.errors import Conflict, FieldError, InvalidInput
 from service.jobs import rate_limit
-from service.jobs.messages import ACTOR_FOR_KIND
+from service.jobs.dispatch import send_next
 from service.jobs.params import EnrichParams, JobParams
 from service.jobs.rate_limit import Quota, RateLimited
 from service.jobs.records import TERMINAL, ApiKey, Job, JobStatus
 from service.jobs.webhooks import WebhookTargets
 from service.logs import emit
-from service.repo import Database, Tx, events, idempotency, jobs, outbox
+from service.repo import Database, Tx, events, idempotency, jobs
 from service.repo.idempotency import Remembered
 from service.repo.outbox import OutboxMessage
 
@@ -224,7 +224,4 @@ async def _create(
     await events.append(tx, job.id, "job.created", {"status": status, "kind": job.kind})
     if status != "queued":
         return job, []
-    message = await outbox.add(
-        tx, actor=ACTOR_FOR_KIND[job.kind], job_id=job.id, seq=job.dispatch_seq
-    )
-    return job, [message]
+    return job, [await send_next(tx, job)]
