@@ -8,7 +8,7 @@ from typing import TextIO
 import msgspec
 
 from service.jobs.records import TERMINAL, JobStatus
-from service.jobs.views import JobView
+from service.jobs.views import JobView, percent_done
 from service.repo.events import Event
 
 _STATUS_OF: dict[str, JobStatus] = {
@@ -75,18 +75,13 @@ def apply_event(job: JobView, event: Event) -> JobView:
     pages_total = _int(data.get("pages_total"), progress.pages_total or 0) or None
     items_done = progress.items_done + _int(data.get("items"), 0)
     result_count = _int(data.get("result_count"), job.result_count)
-    if status == "succeeded":
-        percent = 100.0
-    elif pages_total:
-        percent = round(min(100.0, 100.0 * pages_done / pages_total), 1)
-    else:
-        percent = progress.percent
+    percent = percent_done(status, pages_done, pages_total)
     progress = msgspec.structs.replace(
         progress,
         pages_done=pages_done,
         pages_total=pages_total,
         items_done=items_done,
-        percent=percent,
+        percent=progress.percent if percent is None else percent,
     )
     return msgspec.structs.replace(job, status=status, progress=progress, result_count=result_count)
 

@@ -10,7 +10,7 @@ import msgspec
 from service.jobs.params import JobParams
 from service.jobs.records import Job, JobError, JobKind, JobStatus
 
-__all__ = ["JobView", "Progress", "job_view"]
+__all__ = ["JobView", "Progress", "job_view", "percent_done"]
 
 
 class Progress(msgspec.Struct, frozen=True, kw_only=True, omit_defaults=True):
@@ -59,19 +59,23 @@ def job_view(job: Job) -> JobView:
     )
 
 
+def percent_done(status: JobStatus, pages_done: int, pages_total: int | None) -> float | None:
+    """How far the job is, 0-100; None while nothing says how many pages there will be."""
+    if status == "succeeded":
+        return 100.0
+    if pages_total:
+        return round(min(100.0, 100.0 * pages_done / pages_total), 1)
+    return None
+
+
 def _progress(job: Job) -> Progress:
-    if job.status == "succeeded":
-        percent = 100.0
-    elif job.pages_total:
-        percent = round(min(100.0, 100.0 * job.pages_done / job.pages_total), 1)
-    else:
-        percent = 0.0
+    percent = percent_done(job.status, job.pages_done, job.pages_total)
     outcomes = job.kind == "enrich"
     return Progress(
         pages_done=job.pages_done,
         pages_total=job.pages_total,
         items_done=job.items_done,
-        percent=percent,
+        percent=0.0 if percent is None else percent,
         enriched=job.enriched_count if outcomes else None,
         not_found=job.not_found_count if outcomes else None,
         failed=job.failed_count if outcomes else None,
