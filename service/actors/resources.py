@@ -21,7 +21,7 @@ from service.actors.publisher import DramatiqPublisher
 from service.jobs.maintenance import Maintenance, Schedule
 from service.jobs.retry import RetryPolicy
 from service.jobs.runner import Runtime
-from service.jobs.webhooks import WebhookSender, WebhookTargets
+from service.jobs.webhooks import WebhookSender, WebhookTargets, webhook_retry
 from service.providers import build_provider
 from service.relay import OutboxRelay
 from service.repo import Database
@@ -110,8 +110,7 @@ class WorkerResources(Middleware):
             db=db,
             client=httpx.AsyncClient(follow_redirects=False, trust_env=False),
             targets=WebhookTargets(allow_private=settings.webhook_allow_private),
-            max_attempts=settings.webhook_max_attempts,
-            backoff_ms=settings.webhook_backoff_ms,
+            retry=webhook_retry(settings.webhook_max_attempts, settings.webhook_backoff_ms),
             timeout_s=settings.webhook_timeout_s,
         )
         maintenance = Maintenance(

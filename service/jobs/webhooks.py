@@ -20,7 +20,6 @@ import hashlib
 import hmac
 import ipaddress
 import logging
-import random
 import socket
 import time
 import uuid
@@ -34,12 +33,13 @@ import msgspec
 from service import metrics
 from service.jobs.messages import WEBHOOK_DELIVER
 from service.jobs.records import TERMINAL, Job, JobStatus
+from service.jobs.retry import RetryPolicy
 from service.jobs.views import JobView, job_view
 from service.logs import bound, emit
 from service.repo import Database, api_keys, events, jobs, outbox
 from service.repo.outbox import OutboxMessage
 
-__all__ = ["WebhookSender", "WebhookTargets", "sign"]
+__all__ = ["WebhookSender", "WebhookTargets", "sign", "webhook_retry"]
 
 MAX_DELAY_MS = 10 * 60 * 1000
 
@@ -89,8 +89,17 @@ class WebhookTargets:
         return None
 
 
+def webhook_retry(max_attempts: int, backoff_ms: int) -> RetryPolicy:
+    """Attempts after the first wait ``backoff_ms``, doubling, with jitter, up to 10 min."""
+    return RetryPolicy(max_retries=max_attempts - 1, base_ms=backoff_ms, cap_ms=MAX_DELAY_MS)
+
+
+def _delivered(status_code: int | None) -> bool:
+    return status_code is not None and 200 <= status_code < 300
+
+
 def _outcome(status_code: int | None, error: str | None) -> str:
-    if status_code is not None and 200 <= status_code < 300:
+    if _delivered(status_code):
         return "delivered"
     return "refused" if (error or "").startswith("refused") else "failed"
 
@@ -107,8 +116,7 @@ class WebhookSender:
     db: Database
     client: httpx.AsyncClient
     targets: WebhookTargets
-    max_attempts: int
-    backoff_ms: int
+    retry: RetryPolicy
     timeout_s: float
 
     async def deliver(self, job_id: uuid.UUID, attempt: int) -> list[OutboxMessage]:
@@ -126,7 +134,7 @@ class WebhookSender:
         if url is None:
             return []
         status_code, error = await self._post(job, url, secret)
-        delivered = status_code is not None and 200 <= status_code < 300
+        delivered = _delivered(status_code)
         metrics.webhook_attempts.labels(_outcome(status_code, error)).inc()
         level = logging.INFO if delivered else logging.WARNING
         emit(log, level, "webhook.attempted", attempt=attempt, status_code=status_code, error=error)
@@ -138,14 +146,11 @@ class WebhookSender:
                 "delivered": delivered,
             }
             await events.append(tx, job.id, "webhook.attempted", data)
-            if delivered or attempt >= self.max_attempts:
+            delay = None if delivered else self.retry.delay_ms(attempt)
+            if delay is None:
                 return []
             retry = await outbox.add(
-                tx,
-                actor=WEBHOOK_DELIVER,
-                job_id=job.id,
-                seq=attempt + 1,
-                delay_ms=self._delay_ms(attempt),
+                tx, actor=WEBHOOK_DELIVER, job_id=job.id, seq=attempt + 1, delay_ms=delay
             )
         return [retry]
 
@@ -175,9 +180,5 @@ class WebhookSender:
             )
         except httpx.HTTPError as exc:
             return None, f"{type(exc).__name__}: {exc}"[:300]
-        error = None if 200 <= response.status_code < 300 else f"HTTP {response.status_code}"
+        error = None if _delivered(response.status_code) else f"HTTP {response.status_code}"
         return response.status_code, error
-
-    def _delay_ms(self, attempt: int) -> int:
-        ceiling = min(MAX_DELAY_MS, self.backoff_ms * 2 ** (attempt - 1))
-        return int(ceiling / 2 + random.uniform(0, ceiling / 2))
