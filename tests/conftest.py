@@ -18,13 +18,13 @@ import httpx
 import pika
 import pytest
 
+from service.actors.broker import QUEUES
 from service.keys import KeyLimits, NewKey, create_key
 from service.repo import Database
 from tests.support.processes import Service, free_port, run_cli, wait_for_worker, wait_until_ready
 
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 BROKER_URL = os.environ.get("BROKER_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
-QUEUES = ("scrape", "enrich", "control", "webhooks")
 
 
 @dataclass(frozen=True)

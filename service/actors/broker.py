@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from dramatiq.brokers.rabbitmq import RabbitmqBroker
 from dramatiq.middleware import (
@@ -15,6 +16,9 @@ from dramatiq.middleware import (
 )
 
 from service.settings import Settings
+
+if TYPE_CHECKING:
+    import pika
 
 __all__ = [
     "MESSAGE_TIME_LIMIT_MS",
@@ -54,26 +58,28 @@ def build_broker(settings: Settings, extra: Sequence[Middleware] = ()) -> Rabbit
     return RabbitmqBroker(url=settings.broker_url, confirm_delivery=True, middleware=middleware)
 
 
-def ping(settings: Settings, timeout_s: float) -> None:
-    """Open and close one AMQP connection; raises if RabbitMQ cannot be reached. Blocking."""
+def _probe_connection(settings: Settings, timeout_s: float) -> pika.BlockingConnection:
+    """One short-lived connection for a probe: one attempt, no wait past ``timeout_s``."""
     import pika
 
     parameters = pika.URLParameters(settings.broker_url)
     parameters.socket_timeout = timeout_s
     parameters.blocked_connection_timeout = timeout_s
     parameters.connection_attempts = 1
-    pika.BlockingConnection(parameters).close()
+    return pika.BlockingConnection(parameters)
+
+
+def ping(settings: Settings, timeout_s: float) -> None:
+    """Open and close one AMQP connection; raises if RabbitMQ cannot be reached. Blocking."""
+    _probe_connection(settings, timeout_s).close()
 
 
 def queue_depths(settings: Settings, timeout_s: float) -> dict[str, int]:
     """Messages waiting in each of our queues (ready to deliver or delayed). Blocking."""
     import pika
 
-    parameters = pika.URLParameters(settings.broker_url)
-    parameters.socket_timeout = timeout_s
-    parameters.connection_attempts = 1
     depths: dict[str, int] = {}
-    connection = pika.BlockingConnection(parameters)
+    connection = _probe_connection(settings, timeout_s)
     try:
         channel = connection.channel()
         for queue in QUEUES:

@@ -33,10 +33,7 @@ async def add(
         .values(actor=actor, job_id=job_id, seq=seq, delay_ms=delay_ms)
         .returning(*_COLUMNS)
     )
-    row = (await tx.execute(statement)).one()
-    return OutboxMessage(
-        id=row.id, actor=row.actor, job_id=row.job_id, seq=row.seq, delay_ms=row.delay_ms
-    )
+    return _message((await tx.execute(statement)).mappings().one())
 
 
 async def remove(tx: Tx, ids: Sequence[int]) -> None:
