@@ -14,6 +14,8 @@ export class ApiError extends Error {
 }
 
 export const TERMINAL = new Set(["succeeded", "failed", "cancelled"]);
+// The event types that end a job (a resumed job may have more than one).
+export const ENDINGS = new Set([...TERMINAL].map((status) => `job.${status}`));
 
 export class Api {
   constructor(key = null) {

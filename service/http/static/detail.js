@@ -1,6 +1,6 @@
 // One job: its facts, progress, parameters, event timeline and first results, with
 // cancel, resume and downloads. The timeline grows live from the job's event stream.
-import { TERMINAL } from "./api.js";
+import { ENDINGS, TERMINAL } from "./api.js";
 import { h, progress, shortId, statusBadge, summary, time } from "./view.js";
 
 const CANCELLABLE = new Set(["scheduled", "queued", "running"]);
@@ -75,8 +75,7 @@ export class JobDetail {
   }
 
   endingShown() {
-    const last = this.timeline.lastElementChild?.dataset.type;
-    return last === "job.succeeded" || last === "job.failed" || last === "job.cancelled";
+    return ENDINGS.has(this.timeline.lastElementChild?.dataset.type);
   }
 
   hide() {

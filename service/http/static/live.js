@@ -1,12 +1,11 @@
 // Live job state: follows running jobs over their event streams and tells the views
 // when a job changes and when one the page has seen unfinished comes to its end.
-import { TERMINAL } from "./api.js";
+import { ENDINGS, TERMINAL } from "./api.js";
 
 // Browsers open at most six HTTP/1.1 connections per host, shared by the tabs, and
 // every stream holds one; jobs beyond this many are refreshed by the views' timers.
 const MAX_STREAMS = 2;
 const RETRY_MS = 5000;
-const ENDINGS = new Set([...TERMINAL].map((status) => `job.${status}`));
 
 export class Live {
   constructor(api, { onJob, onEnd, onError }) {
