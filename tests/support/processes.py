@@ -17,10 +17,20 @@ import httpx
 LEADJOBS = str(Path(sys.executable).with_name("leadjobs"))
 
 
+_HANDED_OUT: set[int] = set()
+
+
 def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A port nothing listens on now, and never one this run handed out before: the
+    kernel may offer a just-released port again, and a stack's API and worker metrics
+    ports are picked before either process binds them."""
+    while True:
+        with socket.socket() as sock:
+            sock.bind(("127.0.0.1", 0))
+            port = int(sock.getsockname()[1])
+        if port not in _HANDED_OUT:
+            _HANDED_OUT.add(port)
+            return port
 
 
 def run_cli(
