@@ -17,7 +17,6 @@ import os
 import secrets
 import signal
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -29,14 +28,11 @@ from typing import Any
 import asyncpg
 import httpx
 import pika
+from baseline import COLUMNS, executemany_rows_per_s
 
 LEADJOBS = str(Path(sys.executable).with_name("leadjobs"))
 PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
 BROKER_URL = os.environ.get("BROKER_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
-COLUMNS = (
-    "lead_key", "provider_id", "profile_url", "full_name", "first_name", "last_name", "title",
-    "company", "company_domain", "location", "industry", "company_size",
-)  # fmt: skip
 
 
 def _free_port() -> int:
@@ -112,32 +108,12 @@ async def _finished(http: httpx.AsyncClient, job_id: str) -> datetime:
 
 
 async def _baseline(database_url: str, expected: int) -> tuple[float, int]:
-    """The same rows, inserted by executemany into a scratch table with the same unique key.
-
-    The median of three runs, each into a fresh table: one run varies by a third.
-    """
+    """The same rows, inserted by the shared executemany baseline (``baseline.py``)."""
     conn = await asyncpg.connect(database_url)
     try:
         rows = await conn.fetch(f"SELECT api_key_id, {', '.join(COLUMNS)} FROM leads")
         assert len(rows) == expected, f"expected {expected} leads, found {len(rows)}"
-        values = [tuple(r) for r in rows]
-        placeholders = ", ".join(f"${i}" for i in range(1, len(COLUMNS) + 2))
-        timings = []
-        for attempt in range(3):
-            table = f"bench_scratch_{attempt}"
-            await conn.execute(
-                f"CREATE TABLE {table} (LIKE leads INCLUDING DEFAULTS INCLUDING IDENTITY, "
-                "UNIQUE (api_key_id, lead_key))"
-            )
-            statement = (
-                f"INSERT INTO {table} (api_key_id, {', '.join(COLUMNS)}) "
-                f"VALUES ({placeholders}) ON CONFLICT DO NOTHING"
-            )
-            started = time.perf_counter()
-            await conn.executemany(statement, values)
-            timings.append(time.perf_counter() - started)
-            inserted = await conn.fetchval(f"SELECT count(*) FROM {table}")
-        return statistics.median(timings), int(inserted)
+        return await executemany_rows_per_s(conn, [tuple(r) for r in rows])
     finally:
         await conn.close()
 
