@@ -76,10 +76,12 @@ class OutboxRelay:
 
     def _forget(self, ids: list[int]) -> None:
         # Deleting them is not urgent: the sweep only takes rows that are seconds old.
-        if not self._published:
+        # The first of a batch wakes the relay to set its timer; a full batch, to delete.
+        first = not self._published
+        if first:
             self._delete_due = asyncio.get_running_loop().time() + self._delete_after_s
         self._published.extend(ids)
-        if len(self._published) >= self._batch_size:
+        if first or len(self._published) >= self._batch_size:
             self._wakeup.set()
 
     def start(self) -> None:

@@ -57,11 +57,13 @@ async def test_messages_published_elsewhere_and_by_the_relay_leave_the_outbox(
     relay = OutboxRelay(db, publisher, delete_after_s=0.05, sweep_interval_s=600)
     relay.start()
     try:
-        # Published by worker threads (fewer than a batch): forgotten, then deleted.
-        by_threads = await _add(db, 3)
-        for chunk in (by_threads[:1], by_threads[1:]):
-            threading.Thread(target=relay.published, args=(chunk,)).start()
-        await _until_gone(pg, by_threads)
+        # Published by worker threads (fewer than a batch): forgotten, then deleted;
+        # twice, so that the second time the relay is surely idle, waiting.
+        for _ in range(2):
+            by_threads = await _add(db, 3)
+            for chunk in (by_threads[:1], by_threads[1:]):
+                threading.Thread(target=relay.published, args=(chunk,)).start()
+            await _until_gone(pg, by_threads)
         # Handed to the relay to publish (the API's way): sent once, then deleted.
         handed = await _add(db, 4)
         relay.dispatch(handed)
