@@ -3,7 +3,8 @@
 A stream reads a job's events from the database after the last one it sent, then
 sleeps until a notification for that job wakes it (or a keep-alive is due), and
 reads again. It never polls: without new events it only sends keep-alives. It
-ends after the event that ended the job.
+ends after the event that ended the job for good: not the ending of a run the job
+was resumed from, and at once when the client's Last-Event-ID is already past it.
 """
 
 from __future__ import annotations
@@ -21,6 +22,8 @@ __all__ = ["KEEPALIVE_S", "JobFeed"]
 KEEPALIVE_S = 15.0
 READ_BATCH = 500
 _ENDINGS = frozenset(f"job.{status}" for status in TERMINAL)
+# The latest of these says whether the job's current run has ended.
+_RUN_MARKERS = _ENDINGS | {"job.resumed"}
 
 
 class JobFeed:
@@ -57,10 +60,14 @@ class JobFeed:
                 for event in found:
                     yield event
                     after_id = event.id
-                    if event.type in _ENDINGS and await self._ended(job_id):
+                    if event.type in _ENDINGS and await self._final_ending(job_id) == event.id:
                         return
                 if len(found) == READ_BATCH:
                     continue
+                if not found:
+                    final = await self._final_ending(job_id)
+                    if final is not None and final <= after_id:
+                        return
                 try:
                     await asyncio.wait_for(wakeup.wait(), self._keepalive_s)
                 except TimeoutError:
@@ -71,8 +78,13 @@ class JobFeed:
             if not waiting:
                 self._waiting.pop(job_id, None)
 
-    async def _ended(self, job_id: uuid.UUID) -> bool:
-        # A resumed job's earlier ending is not the end of the stream.
+    async def _final_ending(self, job_id: uuid.UUID) -> int | None:
+        """The id of the event that ended the job, None while it runs or may run on.
+
+        A job retention deleted has no events left to wait for: 0, before all of them.
+        """
         async with self._db.connect() as conn:
-            job = await jobs.get(conn, job_id)
-        return job is None or job.status in TERMINAL
+            latest = await events.latest_of(conn, job_id, _RUN_MARKERS)
+            if latest is None:
+                return 0 if await jobs.get(conn, job_id) is None else None
+        return latest.id if latest.type in _ENDINGS else None

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Collection
 from datetime import datetime
 
 import msgspec
@@ -11,7 +12,7 @@ from sqlalchemy import select
 from service.repo.db import Tx
 from service.repo.schema import job_events
 
-__all__ = ["Event", "EventData", "append", "page"]
+__all__ = ["Event", "EventData", "append", "latest_of", "page"]
 
 # float covers int in JSON Schema, so the OpenAPI document has one number type.
 EventData = dict[str, str | float | bool | None]
@@ -39,3 +40,16 @@ async def page(tx: Tx, job_id: uuid.UUID, *, after_id: int, limit: int) -> list[
     )
     rows = (await tx.execute(query)).all()
     return [Event(id=r.id, type=r.type, at=r.at, data=r.data) for r in rows]
+
+
+async def latest_of(tx: Tx, job_id: uuid.UUID, types: Collection[str]) -> Event | None:
+    """The job's most recent event of one of ``types``."""
+    c = job_events.c
+    query = (
+        select(c.id, c.type, c.at, c.data)
+        .where(c.job_id == job_id, c.type.in_(list(types)))
+        .order_by(c.id.desc())
+        .limit(1)
+    )
+    row = (await tx.execute(query)).one_or_none()
+    return None if row is None else Event(id=row.id, type=row.type, at=row.at, data=row.data)

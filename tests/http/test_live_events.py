@@ -110,3 +110,37 @@ async def test_two_hundred_streams_share_one_listen_connection(
         endings = await asyncio.wait_for(asyncio.gather(*watchers), timeout=60)
 
     assert all(seen[-1] == "job.cancelled" for seen in endings)
+
+
+async def test_a_reconnect_after_the_ending_closes_at_once(client: httpx.AsyncClient) -> None:
+    # Given a finished job and a client that already saw its ending,
+    job = await scrape(client, simulate={"total_results": 30})
+    await wait_for(client, job["id"])
+    ending = (await all_events(client, job["id"]))[-1]
+    assert ending["type"] == "job.succeeded"
+
+    # its reconnect with that Last-Event-ID gets nothing more and is closed, well
+    # before the first keep-alive would come.
+    again = await asyncio.wait_for(
+        _follow(client, job["id"], **{"Last-Event-ID": str(ending["id"])}), timeout=10
+    )
+    assert again == []
+
+
+async def test_a_resumed_jobs_stream_goes_on_past_the_first_runs_ending(
+    client: httpx.AsyncClient,
+) -> None:
+    # Given a job that failed at page 2, then was resumed and succeeded,
+    job = await scrape(
+        client, simulate={"total_results": 75, "permanent_failure_at_page": 2}, max_pages=3
+    )
+    assert (await wait_for(client, job["id"], statuses=("failed",)))["status"] == "failed"
+    assert (await client.post(f"/v1/jobs/{job['id']}/resume")).status_code == 202
+    await wait_for(client, job["id"])
+
+    # a stream from the start gets both runs, ends with the second run's ending, and closes.
+    seen = await asyncio.wait_for(_follow(client, job["id"]), timeout=30)
+    types = [m.event for m in seen]
+    assert types.index("job.failed") < types.index("job.resumed")
+    assert types[-1] == "job.succeeded"
+    assert [m.id for m in seen] == [e["id"] for e in await all_events(client, job["id"])]
