@@ -152,8 +152,13 @@ def _submitted(done: Submission) -> Response[JobView]:
 
 
 async def require_json(request: Request[object, object, State]) -> None:
-    """Submit bodies are JSON; anything else is refused before it is read."""
+    """Submit bodies are JSON; one declared as anything else is refused before it is read.
+
+    A body with no Content-Type at all is read as JSON, as plain HTTP clients send it.
+    """
     media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
+    if not media_type:
+        return
     if media_type != "application/json" and not media_type.endswith("+json"):
         raise UnsupportedMediaType("send the body as JSON, with Content-Type: application/json")
 

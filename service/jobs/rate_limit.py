@@ -13,7 +13,7 @@ import math
 
 import msgspec
 
-from service.errors import InvalidInput, ServiceError
+from service.errors import ServiceError
 from service.jobs.records import ApiKey
 from service.repo import Database, Tx, rate_buckets
 
@@ -65,11 +65,17 @@ def _available(key: ApiKey, level: rate_buckets.Level) -> float:
 
 async def take(tx: Tx, key: ApiKey, cost: int) -> Quota:
     """Take ``cost`` tokens in the caller's transaction, or raise RateLimited (429)."""
-    if cost > key.burst:
-        raise InvalidInput.field(
-            "jobs", f"{cost} jobs exceed this key's burst of {key.burst}; submit fewer at once"
-        )
     available = _available(key, await rate_buckets.lock(tx, key.id, full=key.burst))
+    if cost > key.burst:
+        quota = _quota(key, available)
+        # A batch that does not fit is refused whole, as over the limit (SPEC: 429); this
+        # one never will, and the detail says so rather than only when to try again.
+        raise RateLimited(
+            f"a batch of {cost} jobs never fits this key's burst of {key.burst}; "
+            f"submit at most {key.burst} at once",
+            retry_after_s=max(1, quota.reset_s),
+            quota=quota,
+        )
     if available < cost:
         wait_s = math.ceil((cost - available) / _per_second(key))
         raise RateLimited(

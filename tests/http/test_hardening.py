@@ -17,7 +17,7 @@ BODY = b'{"search": {"keywords": "x"}}'
 
 
 @pytest.mark.parametrize(
-    "content_type", ["text/plain", "application/x-www-form-urlencoded", "application/xml", ""]
+    "content_type", ["text/plain", "application/x-www-form-urlencoded", "application/xml"]
 )
 async def test_submits_that_are_not_json_get_415(
     client: httpx.AsyncClient, key: NewKey, pg: asyncpg.Pool, content_type: str
@@ -29,6 +29,20 @@ async def test_submits_that_are_not_json_get_415(
     assert response.status_code == 415
     assert response.headers["content-type"] == "application/problem+json"
     assert await pg.fetchval("SELECT count(*) FROM jobs WHERE api_key_id = $1", key.id) == 0
+
+
+async def test_a_body_without_a_content_type_is_read_as_json(
+    client: httpx.AsyncClient, key: NewKey, pg: asyncpg.Pool
+) -> None:
+    # httpx sends raw content with no Content-Type, as curl --data-binary and others do.
+    malformed = await client.post("/v1/jobs/scrape", content=b'{"search": {')
+    assert malformed.status_code == 400
+    assert malformed.headers["content-type"] == "application/problem+json"
+    assert await pg.fetchval("SELECT count(*) FROM jobs WHERE api_key_id = $1", key.id) == 0
+
+    accepted = await client.post("/v1/jobs/scrape", content=BODY)
+    assert "content-type" not in accepted.request.headers
+    assert accepted.status_code == 202, accepted.text
 
 
 async def test_json_with_a_charset_or_a_json_suffix_is_fine(client: httpx.AsyncClient) -> None:
