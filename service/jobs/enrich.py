@@ -9,7 +9,7 @@ from dataclasses import dataclass
 from service.jobs.lead_keys import first_per_key, lead_key
 from service.jobs.messages import ENRICH_BATCH
 from service.jobs.params import EnrichLeadInput, EnrichParams
-from service.jobs.records import Job
+from service.jobs.records import TERMINAL, Job
 from service.providers.base import (
     EnrichOutcome,
     EnrichRequest,
@@ -20,7 +20,7 @@ from service.providers.base import (
 from service.repo import Database, Tx, jobs, lead_writes, leads
 from service.repo.page_commit import PageWrite
 
-__all__ = ["count_batches", "fetch_batch", "target_for"]
+__all__ = ["count_batches", "fetch_batch", "source_running", "target_for"]
 
 OUTCOMES: tuple[EnrichStatus, ...] = ("enriched", "not_found", "failed")
 
@@ -41,8 +41,16 @@ def target_for(given: EnrichLeadInput) -> EnrichTarget:
     )
 
 
+async def source_running(tx: Tx, params: EnrichParams) -> bool:
+    """Whether the scrape job this enrich job reads has yet to end (the job waits for it)."""
+    if params.source_job_id is None:
+        return False
+    source = await jobs.get(tx, params.source_job_id)
+    return source is not None and source.status not in TERMINAL
+
+
 async def count_batches(tx: Tx, params: EnrichParams, batch_size: int) -> int:
-    """Batches the job has: fixed when it starts, since its source job has finished."""
+    """Batches the job has: fixed when it starts, since its source job has ended."""
     if params.leads is not None:
         count = len(params.leads)
     else:

@@ -49,11 +49,12 @@ async def start_due_jobs(db: Database) -> Sent:
 
 
 async def release_held_jobs(db: Database) -> Sent:
-    """Send held jobs whose keys have running slots free back to start."""
+    """Send held jobs back to start: their keys have running slots free, and the source
+    jobs they wait for (if any) have ended."""
     async with db.transaction() as tx:
         sent = []
         for job in await jobs.release_held(tx, limit=BATCH):
-            await events.append(tx, job.id, "job.queued", {"reason": "running slot free"})
+            await events.append(tx, job.id, "job.queued", {"reason": "released"})
             sent.append(await send_next(tx, job))
     return sent
 

@@ -134,6 +134,14 @@ async def _start(rt: Runtime, read: Job) -> tuple[Job | None, Sent]:
         job = _current(await jobs.lock(tx, read.id), read.dispatch_seq)
         if job is None or job.status != "queued":
             return job, []
+        if isinstance(job.params, EnrichParams) and await enrich.source_running(tx, job.params):
+            # It reads the scrape job's results, so it waits, holding no message and no
+            # slot; maintenance releases it once that job has ended.
+            await jobs.hold(tx, job.id)
+            source = str(job.params.source_job_id)
+            await events.append(tx, job.id, "job.waiting", {"source_job_id": source})
+            emit(log, logging.INFO, "job.waiting", source_job_id=source)
+            return None, []
         slots = await jobs.lock_slots(tx, job.api_key_id)
         if slots.running >= slots.max_running:
             # Over its key's cap the job waits, holding no message and no worker;

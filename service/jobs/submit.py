@@ -22,7 +22,7 @@ from service.jobs import rate_limit
 from service.jobs.dispatch import send_next
 from service.jobs.params import EnrichParams, JobParams
 from service.jobs.rate_limit import Quota, RateLimited
-from service.jobs.records import TERMINAL, ApiKey, Job, JobStatus
+from service.jobs.records import ApiKey, Job, JobStatus
 from service.jobs.webhooks import WebhookTargets
 from service.logs import emit
 from service.repo import Database, Tx, events, idempotency, jobs
@@ -201,11 +201,6 @@ async def _check_source(tx: Tx, key: ApiKey, source_job_id: uuid.UUID, prefix: s
     source = await jobs.get_owned(tx, source_job_id, key.id)
     if source is None or source.kind != "scrape":
         raise InvalidInput.field(prefix + "source_job_id", "no scrape job with this id")
-    if source.status not in TERMINAL:
-        raise Conflict(
-            f"source job {source_job_id} is still {source.status}; "
-            "submit the enrich job once it has finished"
-        )
 
 
 async def _create(

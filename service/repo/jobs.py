@@ -178,12 +178,14 @@ async def lock_slots(tx: Tx, api_key_id: uuid.UUID) -> Slots:
 
 
 async def hold(tx: Tx, job_id: uuid.UUID) -> Job:
-    """The job waits, without a message, for one of its key's running slots."""
+    """The job waits, without a message, for a running slot of its key or for its source
+    job to end; ``release_held`` sends it on."""
     c = jobs.c
     return await _update(tx, job_id, {"held_since": func.now(), "dispatch_seq": c.dispatch_seq + 1})
 
 
-# Held jobs, oldest first per key, as many as each key has free running slots.
+# Held jobs, oldest first per key, as many as each key has free running slots; an
+# enrich job waiting for its source job only once that job has ended.
 _RELEASE = text("""
 WITH keys AS (
     SELECT DISTINCT api_key_id FROM jobs WHERE held_since IS NOT NULL
@@ -196,7 +198,11 @@ WITH keys AS (
     SELECT j.id, free.slots,
            row_number() OVER (PARTITION BY j.api_key_id ORDER BY j.held_since, j.id) AS n
     FROM jobs j JOIN free USING (api_key_id)
-    WHERE j.held_since IS NOT NULL
+    WHERE j.held_since IS NOT NULL AND NOT EXISTS (
+        SELECT FROM jobs s
+        WHERE s.id = CAST(j.params->>'source_job_id' AS uuid)
+          AND s.status NOT IN ('succeeded', 'failed', 'cancelled')
+    )
 ), chosen AS (
     SELECT id FROM jobs
     WHERE id IN (SELECT id FROM ranked WHERE n <= slots) AND held_since IS NOT NULL
@@ -210,7 +216,8 @@ RETURNING *
 
 
 async def release_held(tx: Tx, *, limit: int) -> list[Job]:
-    """Held jobs whose keys have free running slots go back in line, each with a message.
+    """Held jobs whose keys have free running slots (and whose source jobs, if any, have
+    ended) go back in line, each with a message.
 
     The start that follows checks the cap again under the key's lock, so a release
     that races another start only means the job is held once more.
@@ -270,12 +277,16 @@ async def promote_due(tx: Tx, *, limit: int) -> list[Job]:
 
 
 async def stalled(tx: Tx, *, silent_for_s: int, limit: int) -> list[Job]:
-    """Queued or running jobs with no state change or progress for ``silent_for_s``, locked."""
+    """Queued or running jobs with no state change or progress for ``silent_for_s``, locked.
+
+    Held jobs are not stalled: they wait, by design without a message, for release.
+    """
     c = jobs.c
     query = (
         select(jobs)
         .where(
             c.status.in_(("queued", "running")),
+            c.held_since.is_(None),
             c.updated_at
             < func.now() - text("make_interval(secs => :silent)").bindparams(silent=silent_for_s),
         )

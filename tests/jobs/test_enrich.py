@@ -6,7 +6,8 @@ import asyncpg
 import httpx
 
 from service.keys import NewKey
-from tests.support.jobs import all_results, scrape, submit, wait_for
+from tests.conftest import NewKeyFactory, Stack
+from tests.support.jobs import all_events, all_results, scrape, submit, wait_for, wait_for_event
 
 
 async def _finished_scrape(
@@ -100,18 +101,44 @@ async def test_enrich_given_leads_creates_and_enriches_them(
     assert stored == 3
 
 
-async def test_enrich_source_must_be_a_finished_scrape_job_of_the_same_key(
-    client: httpx.AsyncClient,
-) -> None:
-    running = await scrape(client, "slow one", simulate={"total_results": 100, "latency_ms": 500})
+async def test_an_enrich_job_waits_for_its_source_job_to_end(client: httpx.AsyncClient) -> None:
+    # Given a scrape job still running, and an enrich job of its leads submitted now,
+    running = await scrape(client, "slow one", simulate={"total_results": 60, "latency_ms": 300})
+    enrich = await submit(client, "enrich", {"source_job_id": running["id"]})
 
-    still_running = await client.post("/v1/jobs/enrich", json={"source_job_id": running["id"]})
+    # the enrich job waits, queued, and says what for,
+    waiting = await wait_for_event(client, enrich["id"], "job.waiting")
+    assert waiting["data"] == {"source_job_id": running["id"]}
+    assert (await client.get(f"/v1/jobs/{enrich['id']}")).json()["status"] == "queued"
+    scrape_done = await wait_for(client, running["id"])
+
+    # then starts once the scrape job has ended, and enriches every one of its leads.
+    done = await wait_for(client, enrich["id"])
+    assert done["status"] == "succeeded"
+    assert done["result_count"] == scrape_done["result_count"] == 60
+    enriched = await all_results(client, enrich["id"])
+    assert {lead["id"] for lead in enriched} == {
+        lead["id"] for lead in await all_results(client, running["id"])
+    }
+    assert all(lead["enrichment_status"] == "enriched" for lead in enriched)
+    types = [e["type"] for e in await all_events(client, enrich["id"])]
+    assert types.index("job.waiting") < types.index("job.queued") < types.index("job.started")
+    assert "job.redriven" not in types
+
+
+async def test_an_enrich_source_must_be_a_scrape_job_of_the_same_key(
+    client: httpx.AsyncClient, new_key: NewKeyFactory, stack: Stack
+) -> None:
+    other = await new_key("other")
+    async with httpx.AsyncClient(
+        base_url=stack.base_url, headers={"X-API-Key": other.key}
+    ) as other_client:
+        foreign = await scrape(other_client, simulate={"total_results": 5})
     unknown = await client.post(
         "/v1/jobs/enrich", json={"source_job_id": "00000000-0000-4000-8000-000000000000"}
     )
+    not_mine = await client.post("/v1/jobs/enrich", json={"source_job_id": foreign["id"]})
 
-    assert still_running.status_code == 409
-    assert still_running.headers["content-type"] == "application/problem+json"
-    assert unknown.status_code == 400
-    assert unknown.json()["errors"][0]["field"] == "source_job_id"
-    await wait_for(client, running["id"])
+    for refused in (unknown, not_mine):
+        assert refused.status_code == 400
+        assert refused.json()["errors"][0]["field"] == "source_job_id"

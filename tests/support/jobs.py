@@ -92,3 +92,17 @@ async def all_events(client: httpx.AsyncClient, job_id: str) -> list[Json]:
         cursor = page["next_cursor"]
         if cursor is None:
             return items
+
+
+async def wait_for_event(
+    client: httpx.AsyncClient, job_id: str, type_: str, *, timeout: float = 30
+) -> Json:
+    """Poll the job's events until one of ``type_`` is there; fail at the deadline."""
+    deadline = time.monotonic() + timeout
+    while True:
+        found = [e for e in await all_events(client, job_id) if e["type"] == type_]
+        if found:
+            return found[0]
+        if time.monotonic() > deadline:
+            raise AssertionError(f"job {job_id} has no {type_} event after {timeout}s")
+        await asyncio.sleep(0.05)
