@@ -144,7 +144,7 @@ class Submitter:
         for index, params in enumerate(batch):
             if params.webhook_url is None:
                 continue
-            refused = await self.webhook_targets.problem(params.webhook_url)
+            refused = await self.webhook_targets.problem(params.webhook_url, unresolved_ok=True)
             if refused is not None:
                 problems.append(FieldError(field=prefix(index) + "webhook_url", message=refused))
         if problems:

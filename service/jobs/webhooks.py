@@ -66,8 +66,12 @@ class WebhookTargets:
 
     allow_private: bool
 
-    async def problem(self, url: str) -> str | None:
-        """Why the service must not call ``url``, or None if it may."""
+    async def problem(self, url: str, *, unresolved_ok: bool = False) -> str | None:
+        """Why the service must not call ``url``, or None if it may.
+
+        ``unresolved_ok`` lets a host that does not resolve now pass (at submit: DNS may
+        be down, or the name not published yet); every delivery checks again.
+        """
         try:
             parts = urlsplit(url)
             port = parts.port or (443 if parts.scheme == "https" else 80)
@@ -82,7 +86,7 @@ class WebhookTargets:
                 parts.hostname, port, type=socket.SOCK_STREAM
             )
         except (OSError, ValueError):
-            return f"host {parts.hostname} does not resolve"
+            return None if unresolved_ok else f"host {parts.hostname} does not resolve"
         for *_, address in found:
             if _private(str(address[0])):
                 return "resolves to a private, loopback or link-local address"

@@ -127,7 +127,6 @@ async def test_a_rotated_secret_signs_from_then_on(
         "http://169.254.169.254/latest/meta-data",
         "http://[::1]/hook",
         "http://[::ffff:127.0.0.1]/hook",
-        "http://does-not-exist.invalid/hook",
     ],
 )
 async def test_private_targets_are_refused_unless_configured(
@@ -139,6 +138,20 @@ async def test_private_targets_are_refused_unless_configured(
 
     assert response.status_code == 400, response.text
     assert response.json()["errors"][0]["field"] == "webhook_url"
+
+
+async def test_a_host_that_does_not_resolve_is_accepted_then_checked_at_delivery(
+    client: httpx.AsyncClient,
+) -> None:
+    # Given a webhook host that does not resolve now (DNS down, or not published yet),
+    url = "http://does-not-exist.invalid/hook"
+    job = await scrape(client, "unresolved", webhook_url=url, simulate={"total_results": 5})
+    await wait_for(client, job["id"])
+
+    # the submit was accepted, and each delivery checks the name again.
+    (first, *_) = await _attempts(client, job["id"], 1)
+    assert first["data"]["delivered"] is False
+    assert first["data"]["error"] == "refused: host does-not-exist.invalid does not resolve"
 
 
 async def test_a_target_that_turned_private_is_refused_at_delivery(
