@@ -27,7 +27,7 @@ from service.http.state import AppState
 from service.jobs import control, export, queries
 from service.jobs.params import EnrichParams, JobParams, ScrapeParams
 from service.jobs.records import ApiKey, JobKind, JobStatus
-from service.jobs.submit import Submission
+from service.jobs.submit import NewJob, Submission
 from service.jobs.views import JobView, job_view
 from service.repo.events import Event
 from service.repo.jobs import HistoryFilter
@@ -74,6 +74,20 @@ class BatchSubmit(msgspec.Struct, forbid_unknown_fields=True, frozen=True):
         list[JobParams],
         msgspec.Meta(min_length=1, max_length=50, description="1-50 jobs, each with its kind"),
     ]
+
+
+class _BatchBodies(msgspec.Struct):
+    jobs: list[dict[str, object]]
+
+
+async def _body(request: Request[object, object, State]) -> dict[str, object]:
+    # The body the handler's ``data`` was validated from (Litestar keeps it): a job's
+    # view shows its parameters as they were submitted.
+    return msgspec.json.decode(await request.body(), type=dict[str, object])
+
+
+async def _batch_bodies(request: Request[object, object, State]) -> list[dict[str, object]]:
+    return msgspec.json.decode(await request.body(), type=_BatchBodies).jobs
 
 
 class BatchView(msgspec.Struct, frozen=True):
@@ -177,6 +191,7 @@ class JobsController(Controller):
     async def submit_scrape(
         self,
         data: JSONBody[ScrapeParams],
+        request: Request[object, object, State],
         api_key: NamedDependency[ApiKey],
         svc: NamedDependency[AppState],
         idempotency_key: IdempotencyKey = None,
@@ -186,7 +201,8 @@ class JobsController(Controller):
         202 with the job and its `Location`; 200 with the original job when an
         `Idempotency-Key` repeats an earlier submit.
         """
-        done = await svc.submitter.submit(api_key, data, idempotency_key=idempotency_key)
+        job = NewJob(params=data, body=await _body(request))
+        done = await svc.submitter.submit(api_key, job, idempotency_key=idempotency_key)
         return _submitted(done)
 
     @post(
@@ -199,12 +215,15 @@ class JobsController(Controller):
     async def submit_enrich(
         self,
         data: JSONBody[EnrichParams],
+        request: Request[object, object, State],
         api_key: NamedDependency[ApiKey],
         svc: NamedDependency[AppState],
         idempotency_key: IdempotencyKey = None,
     ) -> Response[JobView]:
-        """Add contact data to up to 1000 given leads, or to the leads of a finished scrape job."""
-        done = await svc.submitter.submit(api_key, data, idempotency_key=idempotency_key)
+        """Add contact data to up to 1000 given leads, or to the leads of a scrape job (once
+        it has ended: submitted before, the enrich job waits for it)."""
+        job = NewJob(params=data, body=await _body(request))
+        done = await svc.submitter.submit(api_key, job, idempotency_key=idempotency_key)
         return _submitted(done)
 
     @post(
@@ -217,6 +236,7 @@ class JobsController(Controller):
     async def submit_batch(
         self,
         data: JSONBody[BatchSubmit],
+        request: Request[object, object, State],
         api_key: NamedDependency[ApiKey],
         svc: NamedDependency[AppState],
         idempotency_key: IdempotencyKey = None,
@@ -225,7 +245,9 @@ class JobsController(Controller):
 
         The jobs share a `batch_id` that `GET /v1/jobs?batch_id=` filters by.
         """
-        done = await svc.submitter.submit_batch(api_key, data.jobs, idempotency_key=idempotency_key)
+        bodies = await _batch_bodies(request)
+        batch = [NewJob(params=p, body=b) for p, b in zip(data.jobs, bodies, strict=True)]
+        done = await svc.submitter.submit_batch(api_key, batch, idempotency_key=idempotency_key)
         body = BatchView(jobs=[job_view(job) for job in done.jobs], batch_id=done.batch_id)
         return Response(
             body, status_code=200 if done.replayed else 202, headers=done.quota.headers()

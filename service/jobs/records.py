@@ -42,6 +42,8 @@ class Job(msgspec.Struct, frozen=True, kw_only=True):
     kind: JobKind
     status: JobStatus
     params: JobParams
+    # The request body as the client sent it (JSON): what the job's view shows.
+    submitted: msgspec.Raw
     created_at: datetime
     run_at: datetime | None
     started_at: datetime | None

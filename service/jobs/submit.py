@@ -10,7 +10,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -29,7 +29,7 @@ from service.repo import Database, Tx, events, idempotency, jobs
 from service.repo.idempotency import Remembered
 from service.repo.outbox import OutboxMessage
 
-__all__ = ["MAX_SCHEDULE_AHEAD", "Submission", "Submitter"]
+__all__ = ["MAX_SCHEDULE_AHEAD", "NewJob", "Submission", "Submitter"]
 
 MAX_SCHEDULE_AHEAD = timedelta(days=30)
 
@@ -38,6 +38,15 @@ log = logging.getLogger(__name__)
 
 def _utcnow() -> datetime:
     return datetime.now(UTC)
+
+
+@dataclass(frozen=True, slots=True)
+class NewJob:
+    """A job to create: its parameters, and its request body as the client sent it (which
+    the job's view shows; the defaults in ``params`` apply without being written in)."""
+
+    params: JobParams
+    body: Mapping[str, object]
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,12 +70,12 @@ class Submitter:
     clock: Callable[[], datetime] = field(default=_utcnow)
 
     async def submit(
-        self, key: ApiKey, params: JobParams, *, idempotency_key: str | None = None
+        self, key: ApiKey, job: NewJob, *, idempotency_key: str | None = None
     ) -> Submission:
-        return await self._submit(key, [params], is_batch=False, idempotency_key=idempotency_key)
+        return await self._submit(key, [job], is_batch=False, idempotency_key=idempotency_key)
 
     async def submit_batch(
-        self, key: ApiKey, batch: Sequence[JobParams], *, idempotency_key: str | None = None
+        self, key: ApiKey, batch: Sequence[NewJob], *, idempotency_key: str | None = None
     ) -> Submission:
         """All of ``batch`` or none of it; every job of it shares one batch id."""
         return await self._submit(key, batch, is_batch=True, idempotency_key=idempotency_key)
@@ -74,19 +83,19 @@ class Submitter:
     async def _submit(
         self,
         key: ApiKey,
-        batch: Sequence[JobParams],
+        batch: Sequence[NewJob],
         *,
         is_batch: bool,
         idempotency_key: str | None,
     ) -> Submission:
-        fingerprint = _fingerprint(batch, is_batch=is_batch)
+        fingerprint = _fingerprint([job.params for job in batch], is_batch=is_batch)
         if idempotency_key is not None:
             async with self.db.connect() as conn:
                 earlier = await idempotency.find(conn, key.id, idempotency_key)
             if earlier is not None:
                 return await self._replay(key, earlier, fingerprint)
         prefix = _batch_prefix if is_batch else _no_prefix
-        await self._check_all(batch, prefix)
+        await self._check_all([job.params for job in batch], prefix)
         try:
             return await self._create_all(
                 key, batch, prefix, fingerprint=fingerprint, idempotency_key=idempotency_key
@@ -99,7 +108,7 @@ class Submitter:
     async def _create_all(
         self,
         key: ApiKey,
-        batch: Sequence[JobParams],
+        batch: Sequence[NewJob],
         prefix: Callable[[int], str],
         *,
         fingerprint: str,
@@ -182,16 +191,17 @@ def _fingerprint(batch: Sequence[JobParams], *, is_batch: bool) -> str:
 async def _create_each(
     tx: Tx,
     key: ApiKey,
-    batch: Sequence[JobParams],
+    batch: Sequence[NewJob],
     job_ids: list[uuid.UUID],
     batch_id: uuid.UUID | None,
     prefix: Callable[[int], str],
 ) -> tuple[list[Job], list[OutboxMessage]]:
     created, sent = [], []
-    for index, (job_id, params) in enumerate(zip(job_ids, batch, strict=True)):
+    for index, (job_id, new) in enumerate(zip(job_ids, batch, strict=True)):
+        params = new.params
         if isinstance(params, EnrichParams) and params.source_job_id is not None:
             await _check_source(tx, key, params.source_job_id, prefix(index))
-        job, messages = await _create(tx, key, job_id, params, batch_id)
+        job, messages = await _create(tx, key, job_id, new, batch_id)
         created.append(job)
         sent.extend(messages)
     return created, sent
@@ -204,16 +214,17 @@ async def _check_source(tx: Tx, key: ApiKey, source_job_id: uuid.UUID, prefix: s
 
 
 async def _create(
-    tx: Tx, key: ApiKey, job_id: uuid.UUID, params: JobParams, batch_id: uuid.UUID | None
+    tx: Tx, key: ApiKey, job_id: uuid.UUID, new: NewJob, batch_id: uuid.UUID | None
 ) -> tuple[Job, list[OutboxMessage]]:
-    status: JobStatus = "scheduled" if params.run_at is not None else "queued"
+    status: JobStatus = "scheduled" if new.params.run_at is not None else "queued"
     job = await jobs.insert(
         tx,
         job_id=job_id,
         api_key_id=key.id,
-        params=params,
+        params=new.params,
+        submitted=new.body,
         status=status,
-        run_at=params.run_at,
+        run_at=new.params.run_at,
         batch_id=batch_id,
     )
     await events.append(tx, job.id, "job.created", {"status": status, "kind": job.kind})

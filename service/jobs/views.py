@@ -4,10 +4,10 @@ from __future__ import annotations
 
 import uuid
 from datetime import datetime
+from typing import Annotated
 
 import msgspec
 
-from service.jobs.params import JobParams
 from service.jobs.records import Job, JobError, JobKind, JobStatus
 
 __all__ = ["JobView", "Progress", "job_view", "percent_done"]
@@ -33,7 +33,13 @@ class JobView(msgspec.Struct, frozen=True, kw_only=True):
     run_at: datetime | None
     started_at: datetime | None
     finished_at: datetime | None
-    params: JobParams
+    params: Annotated[
+        msgspec.Raw,
+        msgspec.Meta(
+            description="The job's body as submitted (a ScrapeParams or EnrichParams object);"
+            " defaults apply without being written in."
+        ),
+    ]
     progress: Progress
     result_count: int
     error: JobError | None
@@ -50,7 +56,7 @@ def job_view(job: Job) -> JobView:
         run_at=job.run_at,
         started_at=job.started_at,
         finished_at=job.finished_at,
-        params=job.params,
+        params=job.submitted,
         progress=_progress(job),
         result_count=job.result_count,
         error=job.error,

@@ -58,10 +58,12 @@ async def insert(
     job_id: uuid.UUID,
     api_key_id: uuid.UUID,
     params: JobParams,
+    submitted: Mapping[str, object],
     status: JobStatus,
     run_at: datetime | None,
     batch_id: uuid.UUID | None = None,
 ) -> Job:
+    """``params`` as ``submitted``: the column keeps the body, defaults apply when read."""
     kind: JobKind = "scrape" if isinstance(params, ScrapeParams) else "enrich"
     statement = (
         jobs.insert()
@@ -70,7 +72,7 @@ async def insert(
             api_key_id=api_key_id,
             kind=kind,
             status=status,
-            params=msgspec.to_builtins(params),
+            params=dict(submitted),
             run_at=run_at,
             batch_id=batch_id,
             dispatch_seq=1,
@@ -332,18 +334,21 @@ def job_from_row(m: Mapping[str, Any] | RowMapping) -> Job:
     params_type: type[ScrapeParams] | type[EnrichParams] = (
         ScrapeParams if m["kind"] == "scrape" else EnrichParams
     )
+    # The column holds the body as submitted, which the API decoded as Litestar does, not
+    # strictly (``10.0`` or ``"10"`` for an int): decode it the same way again.
     raw_params = m["params"]
-    params = (
-        msgspec.json.decode(raw_params, type=params_type)
-        if isinstance(raw_params, str)  # straight from asyncpg
-        else msgspec.convert(raw_params, type=params_type)
-    )
+    text = raw_params if isinstance(raw_params, str) else msgspec.json.encode(raw_params)
+    submitted = msgspec.Raw(text)
+    params = msgspec.json.decode(text, type=params_type, strict=False)
     error = None
     if m["error_type"] is not None:
         error = JobError(type=m["error_type"], message=m["error_message"], page=m["error_page"])
-    fields: Sequence[str] = [f for f in Job.__struct_fields__ if f not in ("params", "error")]
+    fields: Sequence[str] = [
+        f for f in Job.__struct_fields__ if f not in ("params", "submitted", "error")
+    ]
     return Job(
         params=params,
+        submitted=submitted,
         error=error,
         **{f: m[f] for f in fields},
     )

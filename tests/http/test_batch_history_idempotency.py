@@ -177,3 +177,43 @@ async def test_idempotency_keys_belong_to_one_api_key(
     assert (batch.status_code, batch_again.status_code) == (202, 200)
     assert batch_again.json()["batch_id"] == batch.json()["batch_id"]
     assert [j["id"] for j in batch_again.json()["jobs"]] == [j["id"] for j in batch.json()["jobs"]]
+
+
+async def test_a_jobs_params_are_its_body_as_submitted(client: httpx.AsyncClient) -> None:
+    # Given bodies that leave some fields to their defaults and spell others out,
+    scrape_body = {
+        "search": {"keywords": "as sent", "titles": ["CTO"]},
+        "max_pages": 10,
+        "only_new": False,
+        "simulate": {"total_results": 30},
+    }
+    enrich_body = {"leads": [{"profile_url": "https://www.linkedin.com/in/ana-as-sent"}]}
+    batch = {"jobs": [{"kind": "scrape", "search": {"keywords": "in a batch"}}]}
+    scraped = (await client.post("/v1/jobs/scrape", json=scrape_body)).json()
+    enriched = (await client.post("/v1/jobs/enrich", json=enrich_body)).json()
+    batched = (await client.post("/v1/jobs/batch", json=batch)).json()
+
+    # every view of the job shows its params as they were sent,
+    assert scraped["params"] == scrape_body
+    assert enriched["params"] == enrich_body
+    assert [job["params"] for job in batched["jobs"]] == batch["jobs"]
+    listed = (await client.get("/v1/jobs", params={"batch_id": batched["batch_id"]})).json()
+    assert [job["params"] for job in listed["items"]] == batch["jobs"]
+    # and the defaults still apply: max_results 250 leaves all 30 leads in.
+    done = await wait_for(client, scraped["id"])
+    assert done["params"] == scrape_body
+    assert done["result_count"] == 30
+
+
+async def test_a_whole_number_written_as_a_float_is_kept_and_read_as_an_int(
+    client: httpx.AsyncClient,
+) -> None:
+    # JSON decoding takes 2.0 for an int field; the body is kept as sent, and read back.
+    body = {"search": {"keywords": "floaty"}, "max_pages": 2.0, "simulate": {"total_results": 80}}
+    response = await client.post("/v1/jobs/scrape", json=body)
+    assert response.status_code == 202, response.text
+
+    done = await wait_for(client, response.json()["id"])
+    assert done["params"]["max_pages"] == 2.0
+    assert done["progress"]["pages_done"] == 2
+    assert done["result_count"] == 50
