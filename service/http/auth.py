@@ -28,10 +28,20 @@ def _presented(request: Request[object, object, State]) -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
+_KEY = "api_key"
+
+
 async def provide_api_key(request: Request[object, object, State]) -> ApiKey:
+    """The caller's key, authenticated once per request (a route's ``before_request``
+    may have done it already, to refuse a keyless request before reading its body)."""
+    state = request.scope.setdefault("state", {})
+    known = state.get(_KEY)
+    if isinstance(known, ApiKey):
+        return known
     key = await authenticate(app_state(request).db, _presented(request))
+    state[_KEY] = key
     # Log lines name the key by its id, never by the key itself: the request log reads
     # it from the scope, and lines logged while handling the request carry it too.
-    request.scope.setdefault("state", {})["api_key_id"] = str(key.id)
+    state["api_key_id"] = str(key.id)
     bind_for_request(api_key_id=str(key.id))
     return key

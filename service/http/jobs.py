@@ -22,6 +22,7 @@ from litestar.params import JSONBody, Parameter
 from litestar.response import ServerSentEvent, ServerSentEventMessage, Stream
 
 from service.errors import InvalidInput, UnsupportedMediaType
+from service.http.auth import provide_api_key
 from service.http.problems import problem_responses
 from service.http.state import AppState
 from service.jobs import control, export, queries
@@ -165,11 +166,11 @@ def _submitted(done: Submission) -> Response[JobView]:
     )
 
 
-async def require_json(request: Request[object, object, State]) -> None:
-    """Submit bodies are JSON; one declared as anything else is refused before it is read.
-
-    A body with no Content-Type at all is read as JSON, as plain HTTP clients send it.
-    """
+async def before_submit(request: Request[object, object, State]) -> None:
+    """Before a submit's body is read: the key (401 beats 400, 413 and 415), then the
+    body's declared type (JSON; with no Content-Type at all it is read as JSON, as plain
+    HTTP clients send it; declared as anything else it is refused)."""
+    await provide_api_key(request)
     media_type = request.headers.get("content-type", "").split(";", 1)[0].strip().lower()
     if not media_type:
         return
@@ -185,7 +186,7 @@ class JobsController(Controller):
         "/scrape",
         status_code=202,
         summary="Submit a scrape job",
-        before_request=require_json,
+        before_request=before_submit,
         responses=SUBMIT_RESPONSES,
     )
     async def submit_scrape(
@@ -209,7 +210,7 @@ class JobsController(Controller):
         "/enrich",
         status_code=202,
         summary="Submit an enrich job",
-        before_request=require_json,
+        before_request=before_submit,
         responses=SUBMIT_RESPONSES,
     )
     async def submit_enrich(
@@ -230,7 +231,7 @@ class JobsController(Controller):
         "/batch",
         status_code=202,
         summary="Submit 1-50 jobs at once, all or none",
-        before_request=require_json,
+        before_request=before_submit,
         responses={200: _replayed(BatchView), **problem_responses(*SUBMIT_ERRORS)},
     )
     async def submit_batch(

@@ -164,6 +164,26 @@ async def test_body_over_one_mebibyte_is_413(
     assert await _jobs_of(pg, key) == 0
 
 
+@pytest.mark.parametrize(
+    ("content", "content_type"),
+    [
+        (b'{"search": {', "application/json"),
+        (b'{"search": {"keywords": "x"}}', "text/plain"),
+        (b'{"search": {"keywords": "' + b"x" * (2 * 1024 * 1024) + b'"}}', "application/json"),
+    ],
+    ids=["malformed", "not json", "over 1 MiB"],
+)
+async def test_a_keyless_submit_is_401_whatever_its_body(
+    stack: Stack, content: bytes, content_type: str
+) -> None:
+    async with httpx.AsyncClient(base_url=stack.base_url) as anonymous:
+        response = await anonymous.post(
+            "/v1/jobs/scrape", content=content, headers={"content-type": content_type}
+        )
+
+    _assert_problem(response, 401)
+
+
 async def test_every_v1_route_needs_a_valid_key(stack: Stack) -> None:
     job_path = "/v1/jobs/00000000-0000-4000-8000-000000000000"
     routes = [
