@@ -14,7 +14,6 @@ import argparse
 import asyncio
 import json
 import os
-import secrets
 import signal
 import socket
 import subprocess
@@ -29,10 +28,9 @@ import asyncpg
 import httpx
 import pika
 from baseline import COLUMNS, executemany_rows_per_s
+from scratch import BROKER_URL, drop_database, scratch_run
 
 LEADJOBS = str(Path(sys.executable).with_name("leadjobs"))
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-BROKER_URL = os.environ.get("BROKER_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
 
 
 def _free_port() -> int:
@@ -118,14 +116,6 @@ async def _baseline(database_url: str, expected: int) -> tuple[float, int]:
         await conn.close()
 
 
-async def _admin(sql: str) -> None:
-    conn = await asyncpg.connect(PG_ADMIN)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 def _delete_queues(prefix: str) -> None:
     connection = pika.BlockingConnection(pika.URLParameters(BROKER_URL))
     channel = connection.channel()
@@ -142,15 +132,8 @@ async def main() -> None:
     parser.add_argument("--threads", type=int, default=8)
     args = parser.parse_args()
 
-    run = secrets.token_hex(4)
-    database = f"leadjobs_bench_{run}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgresql://postgres@127.0.0.1:5432/{database}",
-        "BROKER_URL": BROKER_URL,
-        "LEADJOBS_QUEUE_PREFIX": f"ljbench_{run}",
-        "LEADJOBS_LOG_FORMAT": "console",
-    }
+    scratch = scratch_run("bench", LEADJOBS_LOG_FORMAT="console")
+    env = scratch.env
     logs = Path(tempfile.mkdtemp(prefix="leadjobs-bench-"))
     subprocess.run([LEADJOBS, "migrate"], env=env, check=True, capture_output=True)
     key = json.loads(
@@ -174,7 +157,7 @@ async def main() -> None:
         _stop(worker)
         _stop(api)
         _delete_queues(env["LEADJOBS_QUEUE_PREFIX"])
-        await _admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        await drop_database(scratch.database)
 
     result: dict[str, Any] = {
         "jobs": args.jobs,

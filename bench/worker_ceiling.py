@@ -21,7 +21,6 @@ import argparse
 import asyncio
 import json
 import os
-import secrets
 import signal
 import subprocess
 import sys
@@ -40,8 +39,6 @@ from service.settings import Settings
 
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
-PG_ADMIN = "postgresql://postgres@127.0.0.1:5432/postgres"
-BROKER_URL = os.environ.get("BROKER_URL", "amqp://guest:guest@127.0.0.1:5672/%2F")
 LEADS_PER_PAGE = 25
 QUEUE = "ceiling"
 
@@ -102,14 +99,6 @@ if __name__ == "worker_ceiling":
 # ---- the driver ----
 
 
-async def _admin(sql: str) -> None:
-    conn = await asyncpg.connect(PG_ADMIN)
-    try:
-        await conn.execute(sql)
-    finally:
-        await conn.close()
-
-
 async def _until(conn: asyncpg.Connection, sql: str, want: int, timeout_s: float) -> None:
     deadline = time.monotonic() + timeout_s
     while int(await conn.fetchval(sql)) < want:
@@ -144,6 +133,7 @@ async def _lead_rows(count: int) -> list[tuple[object, ...]]:
 
 async def main() -> None:
     from baseline import executemany_rows_per_s
+    from scratch import drop_database, scratch_run
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chains", type=int, default=20)
@@ -151,15 +141,8 @@ async def main() -> None:
     parser.add_argument("--threads", type=int, default=8)
     args = parser.parse_args()
 
-    run = secrets.token_hex(4)
-    database = f"leadjobs_ceiling_{run}"
-    env = {
-        **os.environ,
-        "DATABASE_URL": f"postgresql://postgres@127.0.0.1:5432/{database}",
-        "BROKER_URL": BROKER_URL,
-        "LEADJOBS_QUEUE_PREFIX": f"ljceiling_{run}",
-        "PYTHONPATH": os.pathsep.join([str(HERE), str(ROOT)]),
-    }
+    scratch = scratch_run("ceiling", PYTHONPATH=os.pathsep.join([str(HERE), str(ROOT)]))
+    env = scratch.env
     os.environ.update(env)
     leadjobs = str(Path(sys.executable).with_name("leadjobs"))
     subprocess.run([leadjobs, "migrate"], env=env, check=True, capture_output=True)
@@ -200,7 +183,7 @@ async def main() -> None:
         for suffix in ("", ".DQ", ".XQ"):
             sender.channel.queue_delete(queue_name(settings, QUEUE) + suffix)
         sender.close()
-        await _admin(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
+        await drop_database(scratch.database)
 
     result: dict[str, Any] = {
         "chains": args.chains,
