@@ -63,7 +63,6 @@ async def insert(
     run_at: datetime | None,
     batch_id: uuid.UUID | None = None,
 ) -> Job:
-    """``params`` as ``submitted``: the column keeps the body, defaults apply when read."""
     kind: JobKind = "scrape" if isinstance(params, ScrapeParams) else "enrich"
     statement = (
         jobs.insert()
@@ -72,7 +71,8 @@ async def insert(
             api_key_id=api_key_id,
             kind=kind,
             status=status,
-            params=dict(submitted),
+            params=msgspec.to_builtins(params),
+            submitted=dict(submitted),
             run_at=run_at,
             batch_id=batch_id,
             dispatch_seq=1,
@@ -214,7 +214,7 @@ WITH keys AS (
 UPDATE jobs SET held_since = NULL, dispatch_seq = dispatch_seq + 1, updated_at = now()
 WHERE id IN (SELECT id FROM chosen)
 RETURNING *
-""").columns(params=JSONB)
+""").columns(params=JSONB, submitted=JSONB)
 
 
 async def release_held(tx: Tx, *, limit: int) -> list[Job]:
@@ -334,12 +334,15 @@ def job_from_row(m: Mapping[str, Any] | RowMapping) -> Job:
     params_type: type[ScrapeParams] | type[EnrichParams] = (
         ScrapeParams if m["kind"] == "scrape" else EnrichParams
     )
-    # The column holds the body as submitted, which the API decoded as Litestar does, not
-    # strictly (``10.0`` or ``"10"`` for an int): decode it the same way again.
     raw_params = m["params"]
-    text = raw_params if isinstance(raw_params, str) else msgspec.json.encode(raw_params)
-    submitted = msgspec.Raw(text)
-    params = msgspec.json.decode(text, type=params_type, strict=False)
+    params = (
+        msgspec.json.decode(raw_params, type=params_type)
+        if isinstance(raw_params, str)  # straight from asyncpg
+        else msgspec.convert(raw_params, type=params_type)
+    )
+    # Jobs created before the body was kept show their decoded parameters.
+    body = m["submitted"] if m["submitted"] is not None else raw_params
+    submitted = msgspec.Raw(body if isinstance(body, str) else msgspec.json.encode(body))
     error = None
     if m["error_type"] is not None:
         error = JobError(type=m["error_type"], message=m["error_message"], page=m["error_page"])

@@ -92,7 +92,11 @@ jobs = Table(
     Column("api_key_id", UUID(as_uuid=True), ForeignKey("api_keys.id"), nullable=False),
     Column("kind", Text, nullable=False),
     Column("status", Text, nullable=False),
+    # The decoded parameters, defaults filled in: what the service and its SQL read.
     Column("params", JSONB, nullable=False),
+    # The request body as the client sent it: what the job's view shows (null for
+    # jobs created before it was kept).
+    Column("submitted", JSONB),
     _ts("created_at", nullable=False),
     _ts("run_at"),
     _ts("started_at"),

@@ -142,3 +142,26 @@ async def test_an_enrich_source_must_be_a_scrape_job_of_the_same_key(
     for refused in (unknown, not_mine):
         assert refused.status_code == 400
         assert refused.json()["errors"][0]["field"] == "source_job_id"
+
+
+async def test_a_leniently_decoded_body_is_kept_as_sent_and_read_decoded(
+    stack: Stack, new_key: NewKeyFactory
+) -> None:
+    # Given a key whose one running slot is taken,
+    key = await new_key("one slot", max_running=1)
+    async with httpx.AsyncClient(base_url=stack.base_url, headers={"X-API-Key": key.key}) as http:
+        slow = await scrape(http, "slot taken", simulate={"total_results": 50, "latency_ms": 300})
+        await wait_for(http, slow["id"], statuses=("running",))
+        # when an enrich body says "null" for its source (which the API decodes as none),
+        body = {
+            "leads": [{"profile_url": "https://www.linkedin.com/in/lenient-body"}],
+            "source_job_id": "null",
+        }
+        enrich = await submit(http, "enrich", body)
+        await wait_for_event(http, enrich["id"], "job.held")
+
+        # then the held job is released once the slot frees, runs, and shows its body as sent.
+        done = await wait_for(http, enrich["id"])
+        assert done["status"] == "succeeded"
+        assert done["result_count"] == 1
+        assert done["params"] == body
