@@ -53,15 +53,16 @@ async def advance(rt: Runtime, job_id: uuid.UUID, seq: int) -> Sent:
 
     Returns the messages the handling committed to the outbox, for the caller to publish.
     """
-    # One connection for the message's read and its commit. It is in autocommit mode,
-    # so no transaction stays open across the provider call.
     with bound(job_id=str(job_id)):
-        async with rt.db.connect() as conn:
-            return await _advance(rt, conn, job_id, seq)
+        return await _advance(rt, job_id, seq)
 
 
-async def _advance(rt: Runtime, conn: Tx, job_id: uuid.UUID, seq: int) -> Sent:
-    job = _current(await jobs.get(conn, job_id), seq)
+async def _advance(rt: Runtime, job_id: uuid.UUID, seq: int) -> Sent:
+    # The read and the commit each check a connection out: holding one across the
+    # provider call (seconds, for a real provider) would hold two per message at
+    # times (a start or an enrich source read needs its own), and idle.
+    async with rt.db.connect() as conn:
+        job = _current(await jobs.get(conn, job_id), seq)
     if job is None:
         return []
     if job.cancel_requested:
@@ -89,7 +90,7 @@ async def _advance(rt: Runtime, conn: Tx, job_id: uuid.UUID, seq: int) -> Sent:
         error = JobError(type="provider_rejected", message=str(exc), page=page)
         metrics.pages.labels(job.kind, "failed", error.type).inc()
         return sent + await _finish(rt, job, "failed", error)
-    return sent + await _store(conn, job, fetched)
+    return sent + await _store(rt, job, fetched)
 
 
 async def fail_internal(rt: Runtime, job_id: uuid.UUID, message: str) -> Sent:
@@ -168,10 +169,11 @@ async def _planned_units(tx: Tx, provider: LeadProvider, job: Job) -> int:
     return scrape.first_estimate(job.params, provider.page_size)
 
 
-async def _store(conn: Tx, job: Job, fetched: Fetched) -> Sent:
+async def _store(rt: Runtime, job: Job, fetched: Fetched) -> Sent:
     """Commit the page in one statement, which writes nothing if ``job`` was read stale."""
     plan = fetched.plan(job)
-    committed = await page_commit.commit_page(conn, job, plan)
+    async with rt.db.connect() as conn:
+        committed = await page_commit.commit_page(conn, job, plan)
     if committed is None:
         return []
     moved, sent = committed
