@@ -82,13 +82,13 @@ class _BatchBodies(msgspec.Struct):
 
 
 async def _body(request: Request[object, object, State]) -> dict[str, object]:
-    # The body the handler's ``data`` was validated from (Litestar keeps it): a job's
-    # view shows its parameters as they were submitted.
-    return msgspec.json.decode(await request.body(), type=dict[str, object])
+    # The JSON the handler's ``data`` was validated from, as Litestar parsed it (and keeps
+    # it): a job's view shows its parameters as they were submitted.
+    return msgspec.convert(await request.json(), type=dict[str, object])
 
 
 async def _batch_bodies(request: Request[object, object, State]) -> list[dict[str, object]]:
-    return msgspec.json.decode(await request.body(), type=_BatchBodies).jobs
+    return msgspec.convert(await request.json(), type=_BatchBodies).jobs
 
 
 class BatchView(msgspec.Struct, frozen=True):
