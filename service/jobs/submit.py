@@ -88,14 +88,15 @@ class Submitter:
         is_batch: bool,
         idempotency_key: str | None,
     ) -> Submission:
-        fingerprint = _fingerprint([job.params for job in batch], is_batch=is_batch)
+        params = [job.params for job in batch]
+        fingerprint = _fingerprint(params, is_batch=is_batch)
         if idempotency_key is not None:
             async with self.db.connect() as conn:
                 earlier = await idempotency.find(conn, key.id, idempotency_key)
             if earlier is not None:
                 return await self._replay(key, earlier, fingerprint)
         prefix = _batch_prefix if is_batch else _no_prefix
-        await self._check_all([job.params for job in batch], prefix)
+        await self._check_all(params, prefix)
         try:
             return await self._create_all(
                 key, batch, prefix, fingerprint=fingerprint, idempotency_key=idempotency_key
